@@ -1,0 +1,82 @@
+"""Turn parsed articles into the stored knowledge: facts, features and the two BM25 indexes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.analysis import fact_features, text_phrases
+from bot.index import BM25Index
+from bot.lexicon import Lexicon
+from bot.models import Article
+from bot.parsing import article_facts
+from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
+from bot.textnorm import join_phrases
+
+FACT_INDEX = "fact"
+ARTICLE_INDEX = "article"
+
+
+def index_blobs(prefix: str, index: BM25Index) -> dict[str, bytes]:
+    return {f"{prefix}.{k}": v for k, v in index.to_blobs().items()}
+
+
+def index_from_blobs(prefix: str, blobs: dict[str, bytes]) -> BM25Index:
+    start = f"{prefix}."
+    return BM25Index.from_blobs({k[len(start) :]: v for k, v in blobs.items() if k.startswith(start)})
+
+
+def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -> KnowledgeData:
+    """Facts and indexes for ``articles`` ((article, source) pairs); pure CPU work."""
+    rows: list[ArticleRow] = []
+    paragraphs: list[tuple[str, ...]] = []
+    facts: list[FactRow] = []
+    fact_docs: list[list[str]] = []
+    article_docs: list[list[str]] = []
+    for article_id, (article, source) in enumerate(articles):
+        rows.append(
+            ArticleRow(
+                id=article_id,
+                url=article.url_str,
+                title=article.title,
+                site=article.site,
+                published=article.published,
+                author=article.author,
+                views=article.views,
+                caption=article.caption,
+                content_hash=article.content_hash(),
+                source=source,
+            )
+        )
+        paragraphs.append(article.paragraphs)
+        doc: list[str] = []
+        for fact in article_facts(article):
+            phrases = text_phrases(fact.text, lexicon)
+            terms = join_phrases(phrases)
+            facts.append(
+                FactRow(
+                    id=len(facts),
+                    article_id=article_id,
+                    position=fact.position,
+                    kind=fact.kind.value,
+                    text=fact.text,
+                    folded=" ".join(" ".join(p) for p in phrases),
+                    features=int(fact_features(fact.text)),
+                )
+            )
+            fact_docs.append(terms)
+            doc.extend(terms)
+        article_docs.append(doc)
+    blobs = {
+        **index_blobs(FACT_INDEX, BM25Index.build(fact_docs)),
+        **index_blobs(ARTICLE_INDEX, BM25Index.build(article_docs)),
+    }
+    meta = {
+        "built_at": datetime.now(UTC).isoformat(),
+        "schema_version": str(SCHEMA_VERSION),
+        "lexicon": json.dumps(lexicon.to_dict(), ensure_ascii=False),
+        "articles": str(len(rows)),
+        "facts": str(len(facts)),
+    }
+    return KnowledgeData(articles=rows, paragraphs=paragraphs, facts=facts, blobs=blobs, meta=meta)

@@ -1,0 +1,158 @@
+"""The ``cchc-bot`` command line: ask, reload, sources (and run, for Telegram)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.models import ReloadReport
+from bot.render import answer_text
+from bot.service import ReloadError, SearchService
+from bot.storage import StorageError
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="SQLite file (default: $CCHC_DB_PATH or the user data folder)")
+    p.add_argument("--knowledge", type=Path, help="knowledge folder (default: $CCHC_KNOWLEDGE_DIR or the bundled one)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cchc-bot", description="Hỏi đáp tin tức cải cách hành chính (CCHC), có trích dẫn nguồn."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer a question (or questions from stdin, one per line)")
+    ask.add_argument("question", nargs="*", help="the question; none: read stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--limit", type=int, default=3, help="results per question (default 3)")
+    _common(ask)
+    reload = sub.add_parser("reload", help="rebuild the index from the knowledge folder")
+    _common(reload)
+    sources = sub.add_parser("sources", help="list the articles in the knowledge base")
+    sources.add_argument("--json", action="store_true")
+    _common(sources)
+    run = sub.add_parser("run", help="run the Telegram bot (needs CCHC_BOT_TOKEN)")
+    _common(run)
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "db", None):
+        overrides["db_path"] = args.db
+    if getattr(args, "knowledge", None):
+        overrides["knowledge_dir"] = args.knowledge
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def format_report(report: ReloadReport) -> str:
+    lines = [f"Knowledge folder: {report.knowledge_dir}", f"Loaded {len(report.loaded)} article(s), {report.facts} facts"
+             f" in {report.seconds:.2f} s."]  # fmt: skip
+    lines.extend(f"  + {url}" for url in report.loaded[:50])
+    if len(report.loaded) > 50:
+        lines.append(f"  … and {len(report.loaded) - 50} more")
+    if report.replaced:
+        lines.append(f"Duplicates ({len(report.replaced)}):")
+        lines.extend(f"  = {note}" for note in report.replaced)
+    if report.skipped:
+        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.extend(f"  - {s.path}: {s.reason}" for s in report.skipped)
+    return "\n".join(lines)
+
+
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    service = await SearchService.open(settings.db_path, settings.knowledge_dir)
+    try:
+        questions = [" ".join(args.question)] if args.question else None
+        if questions is None:
+            questions = [line.rstrip("\r\n") for line in sys.stdin]
+        for q in questions:
+            answer = await service.ask(q, limit=max(1, args.limit))
+            if args.json:
+                print(json.dumps(answer.to_json_dict(), ensure_ascii=False), flush=True)
+            else:
+                print(answer_text(answer))
+                if len(questions) > 1:
+                    print()
+    finally:
+        await service.close()
+    return EXIT_OK
+
+
+async def _reload(settings: Settings) -> int:
+    service = await SearchService.open(settings.db_path, settings.knowledge_dir, build_if_empty=False)
+    try:
+        report = await service.reload(settings.knowledge_dir)
+    except ReloadError as exc:
+        if exc.report is not None:
+            print(format_report(exc.report), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    finally:
+        await service.close()
+    print(format_report(report))
+    print(f"Index written to {settings.db_path}")
+    return EXIT_OK
+
+
+async def _sources(settings: Settings, as_json: bool) -> int:
+    service = await SearchService.open(settings.db_path, settings.knowledge_dir)
+    try:
+        rows = service.sources()
+    finally:
+        await service.close()
+    for a in rows:
+        if as_json:
+            print(json.dumps({"url": a.url, "title": a.title, "site": a.site, "published": a.published.isoformat()},
+                             ensure_ascii=False))  # fmt: skip
+        else:
+            print(f"{a.published:%d/%m/%Y}  {a.title} — {a.site}\n            {a.url}")
+    if not rows and not as_json:
+        print("Chưa có bài viết nào.")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except ValidationError as exc:
+        print(f"error: invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "ask":
+            return asyncio.run(_ask(settings, args))
+        if args.command == "reload":
+            return asyncio.run(_reload(settings))
+        if args.command == "sources":
+            return asyncio.run(_sources(settings, args.json))
+        if args.command == "run":
+            from bot.telegram.app import run_bot
+
+            return run_bot(settings)
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except ReloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Settings from flags, the environment (``CCHC_*``) or a ``.env`` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.resources import bundled_knowledge_dir
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir("cchc-bot", appauthor=False)) / "cchc-bot.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCHC_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    bot_api_url: str = TELEGRAM_API_URL
+    db_path: Path = Field(default_factory=default_db_path)
+    knowledge_dir: Path = Field(default_factory=bundled_knowledge_dir)
+    log_level: str = "INFO"
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    feeds: Annotated[tuple[str, ...], NoDecode] = ()
+    feed_refresh_minutes: int = Field(default=60, ge=1)
+    allow_private_urls: bool = False
+
+    query_log_retention_days: int = Field(default=90, ge=1)
+    user_hash_salt: SecretStr = SecretStr("cchc-bot")
+    user_rate_limit: int = Field(default=8, ge=1, description="questions per user per minute")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(p) for p in parts if p)
+            except ValueError:
+                raise ValueError("CCHC_ADMIN_IDS must be comma-separated Telegram user ids") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.replace("\n", ",").split(",") if p.strip())
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("CCHC_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value

@@ -1,0 +1,146 @@
+"""Abbreviations and the English glossary: phrase tables applied to token runs.
+
+Both tables map a folded token sequence (``("tthc",)``, ``("par", "index")``) to the
+folded token sequences of its full forms.  Abbreviations are expanded on both sides
+(stored facts and questions), so either wording finds the other; the English
+glossary is applied to questions that read as English.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.textnorm import tokens
+
+ABBREVIATIONS_FILE = "abbreviations.toml"
+GLOSSARY_FILE = "glossary_en.toml"
+
+Phrase = tuple[str, ...]
+
+# Words that mark a question as English (none is a common unaccented Vietnamese syllable).
+_ENGLISH_MARKERS = frozenset(
+    "how many much what which who whom whose when where why does did do is are was were has have "
+    "of and with for from into about the by been their there this that these those".split()
+)
+_VIETNAMESE_COLLISIONS = frozenset({"the", "do", "by"})
+
+
+class LexiconError(ValueError):
+    """An abbreviations or glossary file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class PhraseTable:
+    """Longest-match phrase replacement over token sequences."""
+
+    entries: Mapping[Phrase, tuple[Phrase, ...]] = field(default_factory=dict)
+    max_len: int = 1
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Sequence[str]]) -> PhraseTable:
+        entries: dict[Phrase, tuple[Phrase, ...]] = {}
+        for key, values in raw.items():
+            k = tuple(tokens(key))
+            if not k:
+                continue
+            vals = [values] if isinstance(values, str) else list(values)
+            expansions = tuple(tuple(tokens(v)) for v in vals if tokens(str(v)))
+            if expansions:
+                entries[k] = tuple(dict.fromkeys(entries.get(k, ()) + expansions))
+        return cls(entries=entries, max_len=max((len(k) for k in entries), default=1))
+
+    def merged(self, other: PhraseTable) -> PhraseTable:
+        entries = {**self.entries, **other.entries}
+        return PhraseTable(entries=entries, max_len=max(self.max_len, other.max_len))
+
+    def find(self, toks: Sequence[str]) -> list[tuple[int, int, tuple[Phrase, ...]]]:
+        """Non-overlapping (start, end, expansions) matches, longest first, left to right."""
+        out: list[tuple[int, int, tuple[Phrase, ...]]] = []
+        i = 0
+        n = len(toks)
+        while i < n:
+            for length in range(min(self.max_len, n - i), 0, -1):
+                exp = self.entries.get(tuple(toks[i : i + length]))
+                if exp:
+                    out.append((i, i + length, exp))
+                    i += length
+                    break
+            else:
+                i += 1
+        return out
+
+    def to_mapping(self) -> dict[str, list[str]]:
+        return {" ".join(k): [" ".join(v) for v in vals] for k, vals in self.entries.items()}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    abbreviations: PhraseTable = field(default_factory=PhraseTable)
+    english: PhraseTable = field(default_factory=PhraseTable)
+
+    def expansions(self, toks: Sequence[str]) -> list[Phrase]:
+        """Full forms of the abbreviations found in ``toks`` (to be indexed beside them)."""
+        return [e for _, _, exps in self.abbreviations.find(toks) for e in exps]
+
+    def looks_english(self, toks: Sequence[str]) -> bool:
+        markers = [t for t in toks if t in _ENGLISH_MARKERS]
+        strong = [t for t in markers if t not in _VIETNAMESE_COLLISIONS]
+        return len(strong) >= 2 or (len(strong) >= 1 and len(markers) >= 2)
+
+    def translate_english(self, toks: Sequence[str]) -> list[Phrase]:
+        """Vietnamese phrases for the English words and phrases of ``toks``; other tokens kept."""
+        matches = self.english.find(toks)
+        out: list[Phrase] = []
+        covered: set[int] = set()
+        for start, end, exps in matches:
+            out.extend(exps)
+            covered.update(range(start, end))
+        run: list[str] = []
+        for i, t in enumerate(toks):
+            if i in covered or t in _ENGLISH_MARKERS:
+                if run:
+                    out.append(tuple(run))
+                    run = []
+                continue
+            run.append(t)
+        if run:
+            out.append(tuple(run))
+        return out
+
+    def to_dict(self) -> dict[str, dict[str, list[str]]]:
+        return {"abbreviations": self.abbreviations.to_mapping(), "glossary": self.english.to_mapping()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, Sequence[str]]]) -> Lexicon:
+        return cls(
+            abbreviations=PhraseTable.from_mapping(data.get("abbreviations", {})),
+            english=PhraseTable.from_mapping(data.get("glossary", {})),
+        )
+
+
+def _read_table(path: Path, section: str) -> PhraseTable:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LexiconError(f"{path}: {exc}") from None
+    table = data.get(section)
+    if not isinstance(table, dict) or not all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)) for v in table.values()
+    ):
+        raise LexiconError(f"{path}: expected a [{section}] table of strings or lists of strings")
+    return PhraseTable.from_mapping(table)
+
+
+def load_lexicon(*folders: Path) -> Lexicon:
+    """The lexicon from the given folders, later folders overriding earlier entries."""
+    abbreviations = PhraseTable()
+    english = PhraseTable()
+    for folder in folders:
+        if (folder / ABBREVIATIONS_FILE).is_file():
+            abbreviations = abbreviations.merged(_read_table(folder / ABBREVIATIONS_FILE, "abbreviations"))
+        if (folder / GLOSSARY_FILE).is_file():
+            english = english.merged(_read_table(folder / GLOSSARY_FILE, "glossary"))
+    return Lexicon(abbreviations=abbreviations, english=english)

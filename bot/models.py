@@ -1,0 +1,128 @@
+"""Data models shared by parsing, storage, search and rendering."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+
+class FactKind(StrEnum):
+    """Where a fact comes from in its article."""
+
+    TITLE = "title"
+    CAPTION = "caption"
+    BODY = "body"
+
+
+class Article(BaseModel):
+    """One news article, as parsed from a knowledge file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: HttpUrl
+    title: str = Field(min_length=1, max_length=1000)
+    site: str = Field(min_length=1, max_length=200)
+    published: AwareDatetime
+    author: str | None = None
+    views: int | None = Field(default=None, ge=0)
+    caption: str | None = None
+    paragraphs: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("paragraphs")
+    @classmethod
+    def _non_empty_body(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not any(p.strip() for p in value):
+            raise ValueError("the article has no body text")
+        return value
+
+    @property
+    def url_str(self) -> str:
+        return str(self.url)
+
+    def content_hash(self) -> str:
+        """A hash of what the article says (title and body), independent of where it was found."""
+        h = hashlib.sha256()
+        for part in (self.title, *self.paragraphs):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()[:32]
+
+
+class Fact(BaseModel):
+    """One sentence of an article, the unit that answers quote."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_url: str
+    position: int = Field(ge=0)
+    kind: FactKind
+    text: str
+
+
+class SearchResult(BaseModel):
+    """A fact chosen for an answer, with its citation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fact_id: int
+    text: str
+    url: str
+    title: str
+    site: str
+    published: datetime
+    score: float
+    matched: tuple[str, ...] = ()
+
+
+class Answer(BaseModel):
+    """What the search service says to a question."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    answered: bool
+    results: tuple[SearchResult, ...] = ()
+    # When not answered: what the knowledge base does know about (article titles).
+    suggestions: tuple[str, ...] = ()
+    reason: str | None = None
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The machine form of the CLI contract (``cchc-bot ask --json``)."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "results": [
+                {
+                    "text": r.text,
+                    "url": r.url,
+                    "title": r.title,
+                    "site": r.site,
+                    "published": r.published.isoformat(),
+                    "score": round(r.score, 4),
+                }
+                for r in self.results
+            ],
+        }
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class ReloadReport(BaseModel):
+    """What a reload loaded, skipped and why."""
+
+    knowledge_dir: str
+    loaded: list[str] = Field(default_factory=list)  # article URLs
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    replaced: list[str] = Field(default_factory=list)  # human-readable duplicate notes
+    facts: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.loaded)

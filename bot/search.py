@@ -1,0 +1,245 @@
+"""Ranking: from a question to a ranked list of distinct, cited facts (pure, synchronous).
+
+1. The question is normalised and planned (:mod:`bot.analysis`): folded syllables,
+   abbreviation full forms, English glossary, intent (number / date / who).
+2. Syllables unknown to the index are repaired against its vocabulary (typos).
+3. Candidates come from two BM25 indexes: facts, and whole articles (a question often
+   names the article's subject, e.g. the province, that the answering sentence omits).
+4. The best candidates are re-ranked with rapidfuzz on folded text, the share of the
+   question's content the fact (or its article) covers, and the question's intent.
+5. Below the confidence threshold the answer is "not answered", with what is known.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, plan_query
+from bot.builder import ARTICLE_INDEX, FACT_INDEX, index_from_blobs
+from bot.index import BM25Index, top_k
+from bot.lexicon import Lexicon
+from bot.models import Answer, FactKind, SearchResult
+from bot.storage import ArticleRow, FactRow, KnowledgeData
+from bot.textnorm import bigrams, clean
+
+MAX_QUESTION_CHARS = 1000
+CANDIDATES = 60
+ARTICLE_WEIGHT = 0.6
+# Confidence thresholds: the best fact must cover this share of the question's content...
+MIN_COVERAGE = 0.5
+# ...and reach this final score.
+MIN_SCORE = 0.45
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view of one built knowledge base; replaced whole on reload."""
+
+    articles: list[ArticleRow]
+    facts: list[FactRow]
+    fact_article: npt.NDArray[np.int32]
+    answerable: npt.NDArray[np.bool_]
+    fact_index: BM25Index
+    article_index: BM25Index
+    lexicon: Lexicon
+    vocabulary: list[str]
+    built_at: str
+    recency: npt.NDArray[np.float32]
+
+    @classmethod
+    def from_data(cls, data: KnowledgeData) -> Snapshot:
+        fact_index = index_from_blobs(FACT_INDEX, data.blobs)
+        article_index = index_from_blobs(ARTICLE_INDEX, data.blobs)
+        lexicon = Lexicon.from_dict(json.loads(data.meta.get("lexicon", "{}")))
+        facts = list(data.facts)
+        articles = list(data.articles)
+        stamps = np.array([a.published.timestamp() for a in articles] or [0.0], dtype=np.float64)
+        span = float(stamps.max() - stamps.min()) or 1.0
+        article_recency = ((stamps - stamps.min()) / span).astype(np.float32)
+        fact_article = np.array([f.article_id for f in facts], dtype=np.int32)
+        return cls(
+            articles=articles,
+            facts=facts,
+            fact_article=fact_article,
+            answerable=np.array([f.kind == FactKind.BODY.value for f in facts], dtype=np.bool_),
+            fact_index=fact_index,
+            article_index=article_index,
+            lexicon=lexicon,
+            vocabulary=[t for t in fact_index.vocab if "_" not in t and not t[:1].isdigit()],
+            built_at=data.meta.get("built_at", ""),
+            recency=article_recency[fact_article] if len(facts) else np.zeros(0, np.float32),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.facts
+
+    def topics(self, limit: int = 5) -> tuple[str, ...]:
+        newest = sorted(self.articles, key=lambda a: a.published, reverse=True)
+        return tuple(a.title for a in newest[:limit])
+
+
+@dataclass
+class _Candidate:
+    fact: int
+    score: float
+    coverage: float
+    matched: tuple[str, ...]
+
+
+class Searcher:
+    """Answers questions from one :class:`Snapshot`."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snap = snapshot
+
+    # -- query preparation -----------------------------------------------------------------
+
+    def _repair(self, plan: QueryPlan) -> None:
+        """Replace syllables the index has never seen by the closest known one (typos)."""
+        index = self.snap.fact_index
+        fixed: list[tuple[str, ...]] = []
+        for phrase in plan.phrases:
+            out: list[str] = []
+            for tok in phrase:
+                if tok in index.vocab or tok[:1].isdigit() or len(tok) < 2 or tok in STOPWORDS:
+                    out.append(tok)
+                    continue
+                best = self._closest(tok)
+                if best:
+                    plan.repaired[tok] = best
+                    out.append(best)
+                else:
+                    out.append(tok)
+            fixed.append(tuple(out))
+        plan.phrases = fixed
+        plan.content = list(dict.fromkeys(plan.repaired.get(t, t) for t in plan.content))
+
+    def _closest(self, tok: str) -> str | None:
+        max_dist = 1 if len(tok) <= 5 else 2
+        hits = process.extract(
+            tok, self.snap.vocabulary, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=20
+        )
+        if not hits:
+            return None
+        best_dist = min(h[1] for h in hits)
+        pool = [h[0] for h in hits if h[1] == best_dist]
+        return max(pool, key=lambda t: (self.snap.fact_index.df(t), t))
+
+    def _weighted_terms(self, plan: QueryPlan) -> list[tuple[str, float]]:
+        weights: dict[str, float] = {}
+        repaired = set(plan.repaired.values())
+        for phrase in plan.phrases:
+            for tok in phrase:
+                w = 0.3 if tok in STOPWORDS else (0.6 if tok in repaired else 1.0)
+                weights[tok] = max(weights.get(tok, 0.0), w)
+            for bg in bigrams(phrase):
+                weights[bg] = max(weights.get(bg, 0.0), 1.0)
+        return list(weights.items())
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def _coverage(self, plan: QueryPlan, fact: int, fact_tokens: set[str]) -> tuple[float, tuple[str, ...]]:
+        index = self.snap.fact_index
+        art_index = self.snap.article_index
+        article = int(self.snap.fact_article[fact])
+        max_idf = math.log1p(index.n_docs + 0.5)
+        total = got = 0.0
+        matched: list[str] = []
+        for term in plan.content:
+            known = term in index.vocab
+            w = index.idf(term) if known else max_idf * 0.8
+            total += w
+            if term in fact_tokens:
+                got += w
+                matched.append(term)
+            elif known and art_index.contains(term, article):
+                got += 0.5 * w
+        return (got / total if total else 0.0), tuple(matched)
+
+    @staticmethod
+    def _intent_bonus(intent: Intent, features: Feature) -> float:
+        bonus = 0.0
+        if intent & Intent.NUMBER:
+            bonus += 0.08 if features & Feature.NUMBER else -0.08
+        if intent & Intent.DATE:
+            bonus += 0.1 if features & Feature.DATE else -0.06
+        if intent & Intent.WHO:
+            bonus += 0.08 if features & Feature.NAME else -0.06
+        return bonus
+
+    def search(self, question: str, limit: int = 3) -> Answer:
+        snap = self.snap
+        text = clean(question)
+        if not text:
+            return Answer(question=question, answered=False, reason="empty", suggestions=snap.topics())
+        if len(text) > MAX_QUESTION_CHARS:
+            return Answer(question=question, answered=False, reason="too_long", suggestions=snap.topics())
+        if snap.empty:
+            return Answer(question=question, answered=False, reason="no_knowledge")
+        plan = plan_query(text, snap.lexicon)
+        if not plan.content and not plan.phrases:
+            return Answer(question=question, answered=False, reason="no_words", suggestions=snap.topics())
+        self._repair(plan)
+        terms = self._weighted_terms(plan)
+        fact_scores = snap.fact_index.scores(terms)
+        fact_scores[~snap.answerable] = 0.0
+        fmax = float(fact_scores.max()) if len(fact_scores) else 0.0
+        if fmax <= 0:
+            return Answer(question=question, answered=False, reason="no_match", suggestions=snap.topics())
+        art_scores = snap.article_index.scores(terms)
+        amax = float(art_scores.max()) or 1.0
+        combined = fact_scores / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article]
+        combined[fact_scores <= 0] = 0.0
+        cand_ids = top_k(combined, CANDIDATES)
+        cmax = float(combined[cand_ids[0]]) if len(cand_ids) else 1.0
+        q_folded = plan.folded
+        cands: list[_Candidate] = []
+        for fid in cand_ids.tolist():
+            row = snap.facts[fid]
+            fact_tokens = set(row.folded.split())
+            coverage, matched = self._coverage(plan, fid, fact_tokens)
+            sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
+            score = (
+                0.35 * float(combined[fid]) / cmax
+                + 0.25 * sim
+                + 0.40 * coverage
+                + self._intent_bonus(plan.intent, Feature(row.features))
+                + 0.01 * float(snap.recency[fid])
+            )
+            cands.append(_Candidate(fid, score, coverage, matched))
+        cands.sort(key=lambda c: c.score, reverse=True)
+        results: list[SearchResult] = []
+        seen: set[str] = set()
+        for c in cands:
+            row = snap.facts[c.fact]
+            if row.folded in seen:
+                continue
+            seen.add(row.folded)
+            art = snap.articles[row.article_id]
+            results.append(
+                SearchResult(
+                    fact_id=row.id,
+                    text=row.text,
+                    url=art.url,
+                    title=art.title,
+                    site=art.site,
+                    published=art.published,
+                    score=c.score,
+                    matched=c.matched,
+                )
+            )
+            if len(results) >= limit:
+                break
+        best = cands[0]
+        if best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
+            return Answer(question=question, answered=False, reason="low_confidence", suggestions=snap.topics())
+        return Answer(question=question, answered=True, results=tuple(results))
+

@@ -1,0 +1,52 @@
+"""Split Vietnamese news paragraphs into sentence-level facts.
+
+A boundary is sentence punctuation (. ! ? …) followed by white space and a sentence
+start (an upper-case letter, a digit or an opening quote).  Decimal commas (87,36),
+dates (2/2, 02/02/2024), percentages and thousands separators never contain
+"punctuation + space", so they stay whole; known abbreviations ending in a dot
+(TP., ThS., PGS.TS.) do not end a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.textnorm import clean
+
+_BOUNDARY = re.compile(r"([.!?…]+)([\"”’»)\]]*)\s+([\"“‘«(\[]?)(\S)")
+# Words that end with a dot without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    {
+        "tp", "tx", "tt", "q", "p", "ths", "ts", "gs", "pgs", "bs", "ks", "ls", "nxb", "st", "ông", "bà",
+        "mr", "mrs", "dr", "no", "vs", "v.v", "tr", "th.s", "pgs.ts", "gs.ts",
+    }
+)  # fmt: skip
+_LAST_WORD = re.compile(r"([\w.]+)$")
+_MIN_FACT_CHARS = 3
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """The sentences of one paragraph, each cleaned (NFC, single spaces)."""
+    text = clean(paragraph)
+    if not text:
+        return []
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        nxt = m.group(4)
+        if not (nxt.isupper() or nxt.isdigit()):
+            continue
+        before = text[start : m.start(1)]
+        last = _LAST_WORD.search(before)
+        if m.group(1) == "." and last and last.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        if last and len(last.group(1)) == 1 and last.group(1).isupper() and m.group(1) == ".":
+            continue  # an initial such as "A. Nguyễn"
+        sentence = text[start : m.end(2)].strip()
+        if sentence:
+            out.append(sentence)
+        start = m.start(3)
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if len(s) >= _MIN_FACT_CHARS]

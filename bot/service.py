@@ -1,0 +1,130 @@
+"""The search service: the one entry point the CLI and the Telegram handlers share.
+
+It owns the database and the current :class:`~bot.search.Snapshot`.  Questions are
+answered from whatever snapshot is current when they arrive; a reload parses and
+indexes in a worker thread, writes the new knowledge in one transaction and only then
+swaps the snapshot, so a failed reload leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.builder import build_knowledge
+from bot.lexicon import LexiconError, load_lexicon
+from bot.loader import LoadResult, load_folder
+from bot.models import Answer, ReloadReport
+from bot.resources import bundled_knowledge_dir
+from bot.search import Searcher, Snapshot
+from bot.storage import ArticleRow, Database, KnowledgeData, Stats
+
+log = logging.getLogger(__name__)
+
+
+class ReloadError(RuntimeError):
+    """A reload that could not produce a usable index; the old one keeps serving."""
+
+    def __init__(self, message: str, report: ReloadReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Built:
+    data: KnowledgeData
+    snapshot: Snapshot
+    report: ReloadReport
+
+
+def build_from_folder(
+    folder: Path, loader: Callable[[Path], LoadResult] = load_folder
+) -> Built:
+    """Parse, index and snapshot a knowledge folder (CPU work, run in a thread)."""
+    started = time.perf_counter()
+    report = ReloadReport(knowledge_dir=str(folder))
+    try:
+        lexicon = load_lexicon(bundled_knowledge_dir(), folder)
+    except LexiconError as exc:
+        raise ReloadError(f"abbreviations/glossary file is invalid: {exc}", report) from None
+    result = loader(folder)
+    report.skipped = result.skipped
+    report.replaced = result.replaced
+    report.loaded = [a.url_str for a, _ in result.articles]
+    if not result.articles:
+        raise ReloadError(f"no article could be loaded from {folder}", report)
+    data = build_knowledge(result.articles, lexicon)
+    snapshot = Snapshot.from_data(data)
+    report.facts = len(data.facts)
+    report.seconds = time.perf_counter() - started
+    return Built(data=data, snapshot=snapshot, report=report)
+
+
+class SearchService:
+    """Async facade over the database and the current snapshot."""
+
+    def __init__(self, db: Database, knowledge_dir: Path) -> None:
+        self.db = db
+        self.knowledge_dir = knowledge_dir
+        self._snapshot: Snapshot | None = None
+        self._reload_lock = asyncio.Lock()
+        self.reloads = 0
+
+    @classmethod
+    async def open(cls, db_path: Path, knowledge_dir: Path, *, build_if_empty: bool = True) -> SearchService:
+        db = await Database.open(db_path)
+        service = cls(db, knowledge_dir)
+        try:
+            data = await db.load_knowledge()
+            if data is not None:
+                service._snapshot = await asyncio.to_thread(Snapshot.from_data, data)
+            elif build_if_empty:
+                await service.reload()
+        except BaseException:
+            await db.close()
+            raise
+        return service
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self._snapshot
+
+    @property
+    def reloading(self) -> bool:
+        return self._reload_lock.locked()
+
+    async def ask(self, question: str, limit: int = 3) -> Answer:
+        snapshot = self._snapshot  # one consistent view for the whole question
+        if snapshot is None:
+            return Answer(question=question, answered=False, reason="no_knowledge")
+        return Searcher(snapshot).search(question, limit=limit)
+
+    async def reload(self, knowledge_dir: Path | None = None) -> ReloadReport:
+        """Rebuild from the knowledge folder and swap the index in; raise :class:`ReloadError` on failure."""
+        folder = knowledge_dir or self.knowledge_dir
+        async with self._reload_lock:
+            built = await asyncio.to_thread(build_from_folder, folder)
+            try:
+                await self.db.replace_knowledge(built.data)
+            except Exception as exc:
+                raise ReloadError(f"could not store the new index: {exc}", built.report) from exc
+            self._snapshot = built.snapshot
+            self.reloads += 1
+            log.info("reloaded %d articles, %d facts", len(built.report.loaded), built.report.facts)
+            return built.report
+
+    def sources(self) -> list[ArticleRow]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        return sorted(snapshot.articles, key=lambda a: a.published, reverse=True)
+
+    async def stats(self, days: int = 7) -> Stats:
+        return await self.db.stats(days=days)

@@ -1,0 +1,311 @@
+"""SQLite storage (through aiosqlite): schema migrations, the knowledge index and the query log.
+
+A reload replaces the knowledge tables in one transaction, so readers and a crash
+in the middle of it only ever see the old or the new knowledge, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+
+SCHEMA_VERSION = 2
+
+# Named migrations, applied in order, each in its own transaction and recorded.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_knowledge",
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            site TEXT NOT NULL,
+            published TEXT NOT NULL,
+            author TEXT,
+            views INTEGER,
+            caption TEXT,
+            paragraphs TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            folded TEXT NOT NULL,
+            features INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX facts_article ON facts(article_id);
+        CREATE TABLE index_blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
+    (
+        "002_query_log",
+        """
+        CREATE TABLE query_log (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            user_hash TEXT,
+            chat_type TEXT,
+            question TEXT NOT NULL,
+            answered INTEGER NOT NULL,
+            top_fact_id INTEGER,
+            latency_ms REAL NOT NULL,
+            feedback INTEGER
+        );
+        CREATE INDEX query_log_ts ON query_log(ts);
+        CREATE INDEX query_log_user ON query_log(user_hash);
+        """,
+    ),
+]
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used (missing, locked, corrupted, read-only)."""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: int
+    url: str
+    title: str
+    site: str
+    published: datetime
+    author: str | None
+    views: int | None
+    caption: str | None
+    content_hash: str
+    source: str
+
+
+@dataclass(frozen=True)
+class FactRow:
+    id: int
+    article_id: int
+    position: int
+    kind: str
+    text: str
+    folded: str
+    features: int
+
+
+@dataclass(frozen=True)
+class KnowledgeData:
+    """Everything a reload writes and a search snapshot reads."""
+
+    articles: Sequence[ArticleRow]
+    paragraphs: Sequence[Sequence[str]]
+    facts: Sequence[FactRow]
+    blobs: dict[str, bytes]
+    meta: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Stats:
+    questions: int
+    answered: int
+    median_latency_ms: float
+    top_unanswered: list[tuple[str, int]]
+    disliked: list[tuple[str, int]]
+
+
+def hash_user(user_id: int | None, salt: str) -> str | None:
+    if user_id is None:
+        return None
+    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:24]
+
+
+class Database:
+    """One aiosqlite connection; all writes go through it."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, timeout=5, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        db = cls(conn, path)
+        try:
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            try:
+                await conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass  # read-only media: keep the default journal
+            await db.migrate()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StorageError(f"database {path} is unusable: {exc}") from None
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def migrate(self) -> None:
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        await self._conn.commit()
+        async with self._conn.execute("SELECT name FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            try:
+                await self._conn.execute("BEGIN")
+                for statement in (s.strip() for s in sql.split(";")):
+                    if statement:
+                        await self._conn.execute(statement)
+                await self._conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat()),
+                )
+                await self._conn.commit()
+            except BaseException:
+                await self._conn.rollback()
+                raise
+
+    async def schema_version(self) -> int:
+        async with self._conn.execute("SELECT COUNT(*) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- knowledge -------------------------------------------------------------------------------
+
+    async def replace_knowledge(self, data: KnowledgeData) -> None:
+        """Swap in new knowledge atomically: all of it or, on any error, none of it."""
+        conn = self._conn
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("DELETE FROM facts")
+            await conn.execute("DELETE FROM articles")
+            await conn.execute("DELETE FROM index_blobs")
+            await conn.executemany(
+                "INSERT INTO articles (id, url, title, site, published, author, views, caption, paragraphs,"
+                " content_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (a.id, a.url, a.title, a.site, a.published.isoformat(), a.author, a.views, a.caption,
+                     json.dumps(list(p), ensure_ascii=False), a.content_hash, a.source)
+                    for a, p in zip(data.articles, data.paragraphs, strict=True)
+                ],
+            )  # fmt: skip
+            await conn.executemany(
+                "INSERT INTO facts (id, article_id, position, kind, text, folded, features) VALUES (?,?,?,?,?,?,?)",
+                [(f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.features) for f in data.facts],
+            )
+            await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
+            await conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                list(data.meta.items()),
+            )
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+
+    async def load_knowledge(self) -> KnowledgeData | None:
+        """The stored knowledge, or None when no reload has run yet."""
+        conn = self._conn
+        async with conn.execute("SELECT key, value FROM meta") as cur:
+            meta = {k: v for k, v in await cur.fetchall()}
+        if "built_at" not in meta:
+            return None
+        async with conn.execute(
+            "SELECT id, url, title, site, published, author, views, caption, content_hash, source, paragraphs"
+            " FROM articles ORDER BY id"
+        ) as cur:
+            rows = list(await cur.fetchall())
+        articles = [
+            ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9])
+            for r in rows
+        ]
+        paragraphs = [json.loads(r[10]) for r in rows]
+        async with conn.execute(
+            "SELECT id, article_id, position, kind, text, folded, features FROM facts ORDER BY id"
+        ) as cur:
+            facts = [FactRow(*r) for r in await cur.fetchall()]
+        async with conn.execute("SELECT name, data FROM index_blobs") as cur:
+            blobs = {name: bytes(data) for name, data in await cur.fetchall()}
+        return KnowledgeData(articles=articles, paragraphs=paragraphs, facts=facts, blobs=blobs, meta=meta)
+
+    # -- query log ---------------------------------------------------------------------------------
+
+    async def log_query(
+        self,
+        *,
+        question: str,
+        answered: bool,
+        top_fact_id: int | None,
+        latency_ms: float,
+        user_hash: str | None = None,
+        chat_type: str | None = None,
+    ) -> int:
+        cur = await self._conn.execute(
+            "INSERT INTO query_log (ts, user_hash, chat_type, question, answered, top_fact_id, latency_ms)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (datetime.now(UTC).isoformat(), user_hash, chat_type, question[:1000], int(answered), top_fact_id,
+             latency_ms),
+        )  # fmt: skip
+        await self._conn.commit()
+        return int(cur.lastrowid or 0)
+
+    async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
+        cur = await self._conn.execute(
+            "UPDATE query_log SET feedback = ? WHERE id = ? AND (user_hash IS ? OR ? IS NULL)",
+            (value, log_id, user_hash, user_hash),
+        )
+        await self._conn.commit()
+        return cur.rowcount > 0
+
+    async def delete_user_history(self, user_hash: str) -> int:
+        cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
+        await self._conn.commit()
+        return cur.rowcount
+
+    async def purge_query_log(self, older_than_days: int) -> int:
+        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
+        cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
+        await self._conn.commit()
+        return cur.rowcount
+
+    async def stats(self, days: int = 7, top: int = 5) -> Stats:
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+        conn = self._conn
+        async with conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM query_log WHERE ts >= ?", (since,)
+        ) as cur:
+            row = await cur.fetchone()
+        total, answered = (int(row[0]), int(row[1])) if row else (0, 0)
+        async with conn.execute("SELECT latency_ms FROM query_log WHERE ts >= ? ORDER BY latency_ms", (since,)) as cur:
+            lat = [r[0] for r in await cur.fetchall()]
+        median = float(lat[len(lat) // 2]) if lat else 0.0
+        async with conn.execute(
+            "SELECT question, COUNT(*) c FROM query_log WHERE ts >= ? AND answered = 0"
+            " GROUP BY lower(question) ORDER BY c DESC, max(ts) DESC LIMIT ?",
+            (since, top),
+        ) as cur:
+            unanswered = [(r[0], int(r[1])) for r in await cur.fetchall()]
+        async with conn.execute(
+            "SELECT question, COUNT(*) c FROM query_log WHERE ts >= ? AND feedback < 0"
+            " GROUP BY lower(question) ORDER BY c DESC LIMIT ?",
+            (since, top),
+        ) as cur:
+            disliked = [(r[0], int(r[1])) for r in await cur.fetchall()]
+        return Stats(total, answered, median, unanswered, disliked)

@@ -1,0 +1,116 @@
+"""Vietnamese text normalisation shared by the index and the questions.
+
+One pipeline serves both sides, so whatever a user types (with or without
+diacritics, old or new tone placement, NFD from a phone keyboard, non-breaking
+spaces) lands on the same folded syllables as the stored facts.
+
+* :func:`clean` - NFC, invisible characters removed, every kind of space made a
+  plain space, whitespace collapsed.  Used for text we keep and show.
+* :func:`tone_canonical` - keeps diacritics but moves the tone mark off the
+  letter and onto the end of the syllable (``hoà``/``hòa`` -> ``hoa\u0300``
+  style key), so old and new tone placement compare equal.
+* :func:`fold` - case folded, diacritics and đ removed, ``quí``/``quý`` style
+  i/y spelling variants unified.  This is the form that is indexed.
+* :func:`tokens` - folded syllables and numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "bigrams",
+    "clean",
+    "fold",
+    "has_vietnamese_marks",
+    "terms",
+    "tokens",
+    "tone_canonical",
+]
+
+# Zero-width and bidirectional control characters, BOM, soft hyphen.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# C0/C1 controls except tab/newline (those become spaces below).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# The five Vietnamese tone marks (as combining characters after NFD).
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_TONE_RE = re.compile(f"[{_TONES}]")
+# Combining marks that are neither a tone nor a Vietnamese vowel mark (circumflex, breve, horn).
+_COMBINING_NON_VOWEL = re.compile(r"[\u0304\u0305\u0307\u0308\u030a-\u031a\u031c-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# Letters that fold to ASCII but are not decomposed by NFD.
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "ı": "i", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss"})
+
+# Onsets after which a lone final ``y`` is the same syllable as ``i``
+# (quý/quí, kỹ/kĩ, lý/lí, mỹ/mĩ, sỹ/sĩ, hy/hi).
+_IY = re.compile(r"\b(b|c|d|g|gh|h|k|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)y\b")
+
+# A token: a run of letters, or a number possibly with internal , . / (87,36 - 2/2 - 02/02/2024).
+_TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
+
+
+
+def clean(text: str) -> str:
+    """NFC, without invisible/control characters, single plain spaces, stripped."""
+    text = _CONTROL.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def has_vietnamese_marks(text: str) -> bool:
+    """True when the text carries any diacritic or đ (the writer used a Vietnamese keyboard)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return bool(_COMBINING.search(decomposed)) or "đ" in text.lower()
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-folded text with single spaces (the indexed form)."""
+    text = clean(text).casefold()
+    text = unicodedata.normalize("NFD", text)
+    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA)
+    return _IY.sub(r"\1i", text)
+
+
+def tone_canonical(text: str) -> str:
+    """Lower-case syllables with the tone written as a digit after the syllable.
+
+    ``hoà`` and ``hòa`` (old and new tone placement), ``thuỷ`` and ``thủy``, ``quí``
+    and ``quý`` give the same key (``hoa2``, ``thuy3``, ``qui1``); vowel-quality
+    marks (â, ă, ơ, ư, ê, ô) and đ are kept, punctuation is dropped.
+    """
+    out: list[str] = []
+    for word in _TOKEN.findall(clean(text).casefold()):
+        decomposed = unicodedata.normalize("NFD", word)
+        tone = next((str(_TONES.index(c) + 1) for c in decomposed if c in _TONES), "")
+        base = unicodedata.normalize("NFC", _COMBINING_NON_VOWEL.sub("", _TONE_RE.sub("", decomposed)))
+        out.append(_IY.sub(r"\1i", base) + tone)
+    return " ".join(out)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded syllables and numbers of ``text``."""
+    return _TOKEN.findall(fold(text))
+
+
+def bigrams(toks: Sequence[str]) -> list[str]:
+    """Adjacent syllable pairs, written ``a_b``."""
+    return [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+
+def terms(toks: Sequence[str]) -> list[str]:
+    """Index terms of a token sequence: the syllables and the syllable pairs."""
+    return [*toks, *bigrams(toks)]
+
+
+def join_phrases(phrases: Iterable[Sequence[str]]) -> list[str]:
+    """Index terms of several independent token runs (no pairs across runs)."""
+    out: list[str] = []
+    for p in phrases:
+        out.extend(terms(p))
+    return out
