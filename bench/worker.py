@@ -1,0 +1,156 @@
+"""Measure one knowledge size in this (fresh) process; run by :mod:`bench.cli` as a subprocess.
+
+``python -m bench.worker --knowledge DIR --db FILE --questions Q.json --out RESULT.json``
+
+Order matters for the peak-RSS figure: the build runs first, so ``rss_build_mb`` is the
+process's peak after imports + reload (parse, index, snapshot, store), before the naive
+scan's fact list or the query loop exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bench.quality import Reply, score
+from bench.questions import Question, load
+from bot.models import FactKind
+from bot.service import SearchService
+from bot.textnorm import tokens
+
+
+def pin_to_one_core() -> bool:
+    """Run on CPU 0 only (the targets are for one core); False where unsupported."""
+    if not hasattr(os, "sched_setaffinity"):
+        return False
+    try:
+        os.sched_setaffinity(0, {0})
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    if not samples_ms:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0, "max": 0.0}
+    arr = np.asarray(samples_ms, dtype=np.float64)
+    p50, p95, p99 = np.percentile(arr, [50, 95, 99])
+    return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "p99": round(float(p99), 3),
+            "mean": round(float(arr.mean()), 3), "max": round(float(arr.max()), 3)}  # fmt: skip
+
+
+def db_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+async def measure(knowledge: Path, db: Path, questions: Sequence[Question], repeats: int) -> dict[str, object]:
+    out: dict[str, object] = {"pinned_to_one_core": pin_to_one_core(), "rss_imports_mb": round(peak_rss_mb(), 1)}
+
+    # -- build: the real reload path (parse + index + snapshot in a thread, then one SQLite transaction)
+    svc = await SearchService.open(db, knowledge, build_if_empty=False)
+    t0 = time.perf_counter()
+    report = await svc.reload()
+    build_s = time.perf_counter() - t0
+    out["rss_build_mb"] = round(peak_rss_mb(), 1)
+    out.update(
+        articles=len(report.loaded),
+        skipped=len(report.skipped),
+        facts=report.facts,
+        loaded_urls=report.loaded,
+        build_s=round(build_s, 3),
+        build_parse_index_s=round(report.seconds, 3),
+        build_store_s=round(build_s - report.seconds, 3),
+    )
+    await svc.close()
+    del svc, report
+    gc.collect()
+    out["db_bytes"] = db_bytes(db)
+
+    # -- start-up from the stored index (what the bot does on every start)
+    t0 = time.perf_counter()
+    svc = await SearchService.open(db, knowledge, build_if_empty=False)
+    out["open_s"] = round(time.perf_counter() - t0, 3)
+    snap = svc.snapshot
+    assert snap is not None
+
+    # -- warm latency through the async service
+    for q in questions:  # warm-up pass (caches, lazy imports, branch paths)
+        await svc.ask(q.q)
+    ours_ms: list[float] = []
+    replies: dict[str, Reply] = {}
+    slow: list[tuple[float, str]] = []
+    for _ in range(repeats):
+        for q in questions:
+            t = time.perf_counter_ns()
+            answer = await svc.ask(q.q)
+            ms = (time.perf_counter_ns() - t) / 1e6
+            ours_ms.append(ms)
+            slow.append((ms, q.q))
+            replies.setdefault(q.id, Reply(answer.answered, [(r.url, r.text) for r in answer.results]))
+    out["ours_ms"] = percentiles(ours_ms)
+    out["ours_answered"] = round(sum(r.answered for r in replies.values()) / max(1, len(replies)), 3)
+    out["slowest"] = [{"ms": round(ms, 2), "q": text} for ms, text in sorted(slow, reverse=True)[:5]]
+
+    # -- the naive way: rapidfuzz token_set_ratio over every answerable fact, pre-folded
+    t0 = time.perf_counter()
+    rows = [f for f in snap.facts if f.kind == FactKind.BODY.value]
+    choices = [" ".join(tokens(f.text)) for f in rows]
+    out["naive_prepare_s"] = round(time.perf_counter() - t0, 3)
+    for q in questions[:2]:
+        process.extract(" ".join(tokens(q.q)), choices, scorer=fuzz.token_set_ratio, limit=3)
+    naive_ms: list[float] = []
+    naive_replies: dict[str, Reply] = {}
+    for q in questions:
+        t = time.perf_counter_ns()
+        hits = process.extract(" ".join(tokens(q.q)), choices, scorer=fuzz.token_set_ratio, limit=3)
+        naive_ms.append((time.perf_counter_ns() - t) / 1e6)
+        found = [rows[i] for _, _, i in hits]
+        naive_replies[q.id] = Reply(True, [(snap.articles[f.article_id].url, f.text) for f in found])
+    out["naive_ms"] = percentiles(naive_ms)
+    ours_mean = float(np.mean(ours_ms)) if ours_ms else 0.0
+    out["speedup_mean"] = round(float(np.mean(naive_ms)) / ours_mean, 1) if ours_mean else 0.0
+    ours_p50 = out["ours_ms"]["p50"]  # type: ignore[index]
+    out["speedup_p50"] = round(out["naive_ms"]["p50"] / ours_p50, 1) if ours_p50 else 0.0  # type: ignore[index]
+
+    # -- answer quality on the dev questions, at this size
+    dev = [q for q in questions if q.dev]
+    if dev:
+        out["quality"] = score(dev, [replies[q.id] for q in dev])
+        out["naive_quality"] = score(dev, [naive_replies[q.id] for q in dev])
+    out["rss_end_mb"] = round(peak_rss_mb(), 1)
+    await svc.close()
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.worker")
+    ap.add_argument("--knowledge", type=Path, required=True)
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--questions", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    result = asyncio.run(measure(args.knowledge, args.db, load(args.questions), args.repeats))
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
