@@ -27,6 +27,7 @@ __all__ = [
     "has_vietnamese_marks",
     "terms",
     "tokens",
+    "token_pairs",
     "tone_canonical",
 ]
 
@@ -73,8 +74,8 @@ def fold(text: str) -> str:
     """Case- and diacritic-folded text with single spaces (the indexed form)."""
     text = clean(text).casefold()
     text = unicodedata.normalize("NFD", text)
-    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA)
-    return _IY.sub(r"\1i", text)
+    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA).replace("%", " phan tram ")
+    return _SPACES.sub(" ", _IY.sub(r"\1i", text)).strip()
 
 
 def tone_canonical(text: str) -> str:
@@ -85,7 +86,7 @@ def tone_canonical(text: str) -> str:
     marks (â, ă, ơ, ư, ê, ô) and đ are kept, punctuation is dropped.
     """
     out: list[str] = []
-    for word in _TOKEN.findall(clean(text).casefold()):
+    for word in _TOKEN.findall(clean(text).casefold().replace("%", " phần trăm ")):
         decomposed = unicodedata.normalize("NFD", word)
         tone = next((str(_TONES.index(c) + 1) for c in decomposed if c in _TONES), "")
         base = unicodedata.normalize("NFC", _COMBINING_NON_VOWEL.sub("", _TONE_RE.sub("", decomposed)))
@@ -96,6 +97,18 @@ def tone_canonical(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Folded syllables and numbers of ``text``."""
     return _TOKEN.findall(fold(text))
+
+
+def token_pairs(text: str) -> list[tuple[str, str]]:
+    """(folded, tone-canonical) pairs of each syllable or number of ``text``."""
+    out: list[tuple[str, str]] = []
+    for word in _TOKEN.findall(clean(text).casefold().replace("%", " phần trăm ")):
+        folded = _TOKEN.findall(fold(word))
+        if len(folded) == 1:
+            out.append((folded[0], tone_canonical(word)))
+        else:  # a letter that folds to several tokens: keep the folded ones
+            out.extend((f, f) for f in folded)
+    return out
 
 
 def bigrams(toks: Sequence[str]) -> list[str]:
