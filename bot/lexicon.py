@@ -150,7 +150,7 @@ def _read_groups(path: Path) -> PhraseTable:
     if not isinstance(groups, list) or not all(
         isinstance(g, list) and all(isinstance(x, str) for x in g) for g in groups
     ):
-        raise LexiconError(f"{path}: expected [synonyms] groups = [[\"...\", \"...\"], ...]")
+        raise LexiconError(f'{path}: expected [synonyms] groups = [["...", "..."], ...]')
     mapping: dict[str, list[str]] = {}
     for group in groups:
         for phrase in group:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class Snapshot:
             lexicon=lexicon,
             vocabulary=[t for t in fact_index.vocab if "_" not in t and not t[:1].isdigit()],
             built_at=data.meta.get("built_at", ""),
-            recency=article_recency[fact_article] if len(facts) else np.zeros(0, np.float32),
+            recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
             headline_tokens=[frozenset(h) for h in headlines],
         )
 
@@ -148,9 +149,7 @@ class Searcher:
     def _closest(self, tok: str) -> list[str]:
         """Known syllables one edit away (two for long ones), most frequent first."""
         max_dist = 1 if len(tok) <= 5 else 2
-        hits = process.extract(
-            tok, self.snap.vocabulary, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=30
-        )
+        hits = process.extract(tok, self.snap.vocabulary, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=30)
         df = self.snap.fact_index.df
         return [h[0] for h in sorted(hits, key=lambda h: (h[1], -df(h[0]), h[0]))]
 
@@ -215,7 +214,7 @@ class Searcher:
                 total += (MISSING_KNOWN_WEIGHT if known else 1.0) * w
         coverage = got / total if total else 0.0
         for name in plan.entities:
-            pairs = [f"{a}_{b}" for a, b in zip(name, name[1:], strict=False)]
+            pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
             if all(p in art_index.vocab for p in pairs) and not all(art_index.contains(p, article) for p in pairs):
                 coverage *= 0.5
         return coverage, tuple(matched)

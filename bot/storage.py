@@ -6,6 +6,7 @@ in the middle of it only ever see the old or the new knowledge, never a mix.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -147,10 +148,8 @@ class Database:
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA busy_timeout = 5000")
-            try:
+            with contextlib.suppress(sqlite3.OperationalError):  # read-only media: keep the default journal
                 await conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass  # read-only media: keep the default journal
             await db.migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -211,7 +210,10 @@ class Database:
             await conn.executemany(
                 "INSERT INTO facts (id, article_id, position, kind, text, folded, accented, features)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                [(f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.accented, f.features) for f in data.facts],
+                [
+                    (f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.accented, f.features)
+                    for f in data.facts
+                ],
             )
             await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
             await conn.executemany(
@@ -236,8 +238,7 @@ class Database:
         ) as cur:
             rows = list(await cur.fetchall())
         articles = [
-            ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9])
-            for r in rows
+            ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows
         ]
         paragraphs = [json.loads(r[10]) for r in rows]
         async with conn.execute(
