@@ -128,6 +128,8 @@ class QueryPlan:
 
     # The user's own words, folded, with abbreviations expanded (what fuzzy similarity compares).
     folded: str = ""
+    # The user's own token runs (after English translation), in order.
+    base: list[Phrase] = field(default_factory=list)
 
 
 def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
@@ -178,6 +180,7 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
         alternatives=alternatives,
         entities=capitalised_names(text, lexicon),
         folded=" ".join(folded_parts),
+        base=base,
     )
 
 

@@ -75,7 +75,8 @@ class Snapshot:
         headlines: list[set[str]] = [set() for _ in articles]
         for f in facts:
             if f.kind != FactKind.BODY.value:
-                headlines[f.article_id].update(f.folded.split())
+                toks = f.folded.split()
+                headlines[f.article_id].update(toks, bigrams(toks))
         return cls(
             articles=articles,
             facts=facts,
@@ -97,6 +98,14 @@ class Snapshot:
     def topics(self, limit: int = 5) -> tuple[str, ...]:
         newest = sorted(self.articles, key=lambda a: a.published, reverse=True)
         return tuple(a.title for a in newest[:limit])
+
+
+@dataclass(frozen=True)
+class _Unit:
+    tokens: tuple[str, ...]
+    term: str  # the index term: a syllable, or a pair "a_b"
+    weight: float
+    known: bool
 
 
 @dataclass
@@ -141,6 +150,7 @@ class Searcher:
                         break
             fixed.append(tuple(out))
         plan.phrases = fixed
+        plan.base = [tuple(plan.repaired.get(t, t) for t in p) for p in plan.base]
         plan.content = list(dict.fromkeys(plan.repaired.get(t, t) for t in plan.content))
         for old, new in plan.repaired.items():
             plan.accented.pop(old, None)
@@ -167,51 +177,93 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------------------
 
+    def _units(self, plan: QueryPlan) -> list[_Unit]:
+        """The question's content as units: known two-syllable words ("chủ trì") or single syllables.
+
+        A compound counts only where the fact has its syllables side by side, so "chủ trì"
+        is not covered by "Chủ tịch ... Quảng Trị".
+        """
+        index = self.snap.fact_index
+        vocab = index.vocab
+        unknown_w = math.log1p(index.n_docs + 0.5) * 0.8
+        content = set(plan.content)
+
+        def weight(t: str) -> float:
+            w = index.idf(t) if t in vocab else unknown_w
+            return w * 0.5 if t in plan.soft else w
+
+        units: dict[tuple[str, ...], _Unit] = {}
+        for phrase in plan.base:
+            i = 0
+            while i < len(phrase):
+                a = phrase[i]
+                if a not in content:
+                    i += 1
+                    continue
+                b = phrase[i + 1] if i + 1 < len(phrase) else None
+                pair = f"{a}_{b}"
+                if (
+                    b is not None
+                    and b in content
+                    and a not in plan.alternatives
+                    and b not in plan.alternatives
+                    and pair in vocab
+                ):
+                    units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True))
+                    i += 2
+                    continue
+                units.setdefault((a,), _Unit((a,), a, weight(a), a in vocab))
+                i += 1
+        return list(units.values())
+
     def _coverage(
-        self, plan: QueryPlan, fact: int, fact_tokens: set[str], accented: set[str]
+        self,
+        plan: QueryPlan,
+        units: list[_Unit],
+        fact: int,
+        fact_terms: set[str],
+        accented: set[str],
     ) -> tuple[float, tuple[str, ...]]:
         """Share of the question's content (IDF-weighted) that the fact, or its article, covers.
 
-        * in the fact: full credit (partial when the user's diacritics differ from the fact's);
-          an abbreviation is covered by its full form and the reverse;
+        * in the fact: full credit (partial when the user's diacritics differ from the fact's,
+          or when a two-syllable word's syllables are there but apart); an abbreviation is
+          covered by its full form and the reverse;
         * in the article's title or caption: most of the credit (news sentences leave out
           the subject the headline states);
         * elsewhere in the article: a little credit;
-        * a known syllable missing from the whole article counts double against it (the
+        * a known word missing from the whole article counts double against it (the
           question is about something this article does not mention); a syllable unknown
           to the index counts as a rare word the fact lacks.
         A proper name the user wrote that the knowledge base knows, but not from this
         article, halves the coverage.
         """
         snap = self.snap
-        index = snap.fact_index
         art_index = snap.article_index
         article = int(snap.fact_article[fact])
         headline = snap.headline_tokens[article]
-        unknown_w = math.log1p(index.n_docs + 0.5) * 0.8
         total = got = 0.0
         matched: list[str] = []
-        for term in plan.content:
-            known = term in index.vocab
-            w = index.idf(term) if known else unknown_w
-            if term in plan.soft:
-                w *= 0.5
-            in_fact = term in fact_tokens or any(
-                all(t in fact_tokens for t in alt) for alt in plan.alternatives.get(term, ())
-            )
-            if in_fact:
-                want = plan.accented.get(term)
-                got += w if want is None or want in accented else 0.6 * w
-                total += w
-                matched.append(term)
-            elif term in headline:
+        for unit in units:
+            w = unit.weight
+            total_w = w
+            if unit.term in fact_terms or any(
+                all(t in fact_terms for t in alt) for alt in plan.alternatives.get(unit.term, ())
+            ):
+                mismatched = sum(
+                    1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accented
+                )
+                got += w * (1.0 - 0.4 * mismatched / len(unit.tokens))
+                matched.extend(unit.tokens)
+            elif unit.term in headline:
                 got += HEADLINE_CREDIT * w
-                total += w
-            elif known and art_index.contains(term, article):
+            elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
+                got += 0.4 * w
+            elif unit.known and art_index.contains(unit.term, article):
                 got += ARTICLE_CREDIT * w
-                total += w
-            else:
-                total += (MISSING_KNOWN_WEIGHT if known else 1.0) * w
+            elif unit.known:
+                total_w = MISSING_KNOWN_WEIGHT * w
+            total += total_w
         coverage = got / total if total else 0.0
         for name in plan.entities:
             pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
@@ -235,7 +287,12 @@ class Searcher:
     def rank(self, plan: QueryPlan) -> list[_Candidate]:
         """Candidates for a planned question, best first (no threshold applied)."""
         snap = self.snap
-        self._repair(plan)
+        if plan.english:
+            # English words the glossary did not translate are not evidence either way.
+            vocab = snap.fact_index.vocab
+            plan.content = [t for t in plan.content if t in vocab or t[:1].isdigit()]
+        else:
+            self._repair(plan)
         terms = self._weighted_terms(plan)
         fact_scores = snap.fact_index.scores(terms)
         fact_scores[~snap.answerable] = 0.0
@@ -249,10 +306,13 @@ class Searcher:
         cand_ids = top_k(combined, CANDIDATES)
         cmax = float(combined[cand_ids[0]]) if len(cand_ids) else 1.0
         q_folded = plan.folded
+        units = self._units(plan)
         cands: list[_Candidate] = []
         for fid in cand_ids.tolist():
             row = snap.facts[fid]
-            coverage, matched = self._coverage(plan, fid, set(row.folded.split()), set(row.accented.split()))
+            toks = row.folded.split()
+            fact_terms = {*toks, *bigrams(toks)}
+            coverage, matched = self._coverage(plan, units, fid, fact_terms, set(row.accented.split()))
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
             intent = self._intent_bonus(plan.intent, Feature(row.features))
             score = (
