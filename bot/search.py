@@ -106,6 +106,7 @@ class _Unit:
     term: str  # the index term: a syllable, or a pair "a_b"
     weight: float
     known: bool
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -202,17 +203,12 @@ class Searcher:
                     continue
                 b = phrase[i + 1] if i + 1 < len(phrase) else None
                 pair = f"{a}_{b}"
-                if (
-                    b is not None
-                    and b in content
-                    and a not in plan.alternatives
-                    and b not in plan.alternatives
-                    and pair in vocab
-                ):
-                    units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True))
+                alt = plan.alternatives.get(a, ())
+                if b is not None and b in content and pair in vocab and alt == plan.alternatives.get(b, ()):
+                    units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True, alt))
                     i += 2
                     continue
-                units.setdefault((a,), _Unit((a,), a, weight(a), a in vocab))
+                units.setdefault((a,), _Unit((a,), a, weight(a), a in vocab, alt))
                 i += 1
         return list(units.values())
 
@@ -248,7 +244,7 @@ class Searcher:
             w = unit.weight
             total_w = w
             if unit.term in fact_terms or any(
-                all(t in fact_terms for t in alt) for alt in plan.alternatives.get(unit.term, ())
+                all(t in fact_terms for t in alt) for alt in unit.alternatives
             ):
                 mismatched = sum(
                     1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accented
