@@ -150,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `cchc-bot sources | head`
+        sys.stderr.close()
+        return EXIT_OK
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
 

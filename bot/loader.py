@@ -32,9 +32,7 @@ PARSERS: dict[str, Parser] = {".txt": _parse_txt}
 
 def article_files(folder: Path) -> list[Path]:
     return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.name not in NON_ARTICLE_FILES and not p.name.startswith(".")
+        p for p in folder.rglob("*") if p.is_file() and p.name not in NON_ARTICLE_FILES and not p.name.startswith(".")
     )
 
 
@@ -53,7 +51,9 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None) -> LoadR
     for path in article_files(folder):
         parser = parsers.get(path.suffix.lower())
         if parser is None:
-            result.skipped.append(SkippedFile(path=str(path), reason=f"unsupported file type {path.suffix or '(none)'}"))
+            result.skipped.append(
+                SkippedFile(path=str(path), reason=f"unsupported file type {path.suffix or '(none)'}")
+            )
             continue
         try:
             parsed = parser(path)

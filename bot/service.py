@@ -41,9 +41,7 @@ class Built:
     report: ReloadReport
 
 
-def build_from_folder(
-    folder: Path, loader: Callable[[Path], LoadResult] = load_folder
-) -> Built:
+def build_from_folder(folder: Path, loader: Callable[[Path], LoadResult] = load_folder) -> Built:
     """Parse, index and snapshot a knowledge folder (CPU work, run in a thread)."""
     started = time.perf_counter()
     report = ReloadReport(knowledge_dir=str(folder))
