@@ -8,8 +8,9 @@ question costs a handful of vectorised additions instead of a table scan.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,34 +35,10 @@ class BM25Index:
 
     @classmethod
     def build(cls, docs: Iterable[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
-        vocab: dict[str, int] = {}
-        term_col: list[int] = []
-        doc_col: list[int] = []
-        tf_col: list[int] = []
-        lengths: list[int] = []
-        for d, terms in enumerate(docs):
-            lengths.append(len(terms))
-            for term, tf in Counter(terms).items():
-                term_col.append(vocab.setdefault(term, len(vocab)))
-                doc_col.append(d)
-                tf_col.append(tf)
-        n_docs = len(lengths)
-        if not term_col:
-            return cls(vocab={}, offsets=np.zeros(1, np.int64), doc_ids=np.zeros(0, np.int32),
-                       weights=np.zeros(0, np.float32), n_docs=n_docs)  # fmt: skip
-        t = np.asarray(term_col, dtype=np.int32)
-        d_arr = np.asarray(doc_col, dtype=np.int32)
-        tf_arr = np.asarray(tf_col, dtype=np.float32)
-        length = np.asarray(lengths, dtype=np.float32)
-        avg = float(length.mean()) or 1.0
-        df = np.bincount(t, minlength=len(vocab)).astype(np.float32)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        w = idf[t] * tf_arr * (k1 + 1) / (tf_arr + k1 * (1 - b + b * length[d_arr] / avg))
-        order = np.argsort(t, kind="stable")  # documents stay ascending within a term
-        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(df.astype(np.int64), out=offsets[1:])
-        return cls(vocab=vocab, offsets=offsets, doc_ids=d_arr[order], weights=w[order].astype(np.float32),
-                   n_docs=n_docs)  # fmt: skip
+        builder = BM25Builder()
+        for terms in docs:
+            builder.add(terms)
+        return builder.build(k1, b)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -112,11 +89,73 @@ class BM25Index:
         terms = text.split("\n") if text else []
         return cls(
             vocab={t: i for i, t in enumerate(terms)},
-            offsets=np.frombuffer(blobs["offsets"], dtype="<i8").astype(np.int64),
-            doc_ids=np.frombuffer(blobs["doc_ids"], dtype="<i4").astype(np.int32),
-            weights=np.frombuffer(blobs["weights"], dtype="<f4").astype(np.float32),
+            # Read-only views on the blobs (no copy on little-endian machines).
+            offsets=np.frombuffer(blobs["offsets"], dtype="<i8").astype(np.int64, copy=False),
+            doc_ids=np.frombuffer(blobs["doc_ids"], dtype="<i4").astype(np.int32, copy=False),
+            weights=np.frombuffer(blobs["weights"], dtype="<f4").astype(np.float32, copy=False),
             n_docs=int(blobs["n_docs"].decode()),
         )
+
+
+class BM25Builder:
+    """Collects documents one at a time into compact columns, then builds a :class:`BM25Index`.
+
+    The postings are kept in :class:`array.array` columns (4 bytes an entry) and each term
+    string once, in the vocabulary, so a 100k-fact build does not hold millions of Python
+    strings and ints alive until the end.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._terms = array("i")
+        self._docs = array("i")
+        self._tfs = array("i")
+        self._lengths = array("i")
+
+    @property
+    def n_docs(self) -> int:
+        return len(self._lengths)
+
+    def add(self, terms: Sequence[str]) -> Counter[str]:
+        """Add one document (its terms in order); returns its term counts."""
+        counts = Counter(terms)
+        self.add_counts(counts, len(terms))
+        return counts
+
+    def add_counts(self, counts: Mapping[str, int], length: int) -> None:
+        """Add one document given as term counts and its length in terms."""
+        doc = len(self._lengths)
+        vocab = self.vocab
+        self._lengths.append(length)
+        self._terms.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+        self._docs.extend([doc] * len(counts))
+        self._tfs.extend(counts.values())
+
+    def build(self, k1: float = K1, b: float = B) -> BM25Index:
+        n_docs = len(self._lengths)
+        vocab = self.vocab
+        if not self._terms:
+            return BM25Index(vocab={}, offsets=np.zeros(1, np.int64), doc_ids=np.zeros(0, np.int32),
+                             weights=np.zeros(0, np.float32), n_docs=n_docs)  # fmt: skip
+        t = np.frombuffer(self._terms, dtype=np.int32)
+        d_arr = np.frombuffer(self._docs, dtype=np.int32)
+        length = np.frombuffer(self._lengths, dtype=np.int32).astype(np.float32)
+        avg = float(length.mean()) or 1.0
+        df = np.bincount(t, minlength=len(vocab))
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        # w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg)), computed in place
+        norm = np.float32(k1 * (1 - b)) + np.float32(k1 * b / avg) * length
+        w = np.frombuffer(self._tfs, dtype=np.int32).astype(np.float32)
+        denom = norm[d_arr]
+        denom += w
+        w *= np.float32(k1 + 1)
+        w /= denom
+        del denom
+        w *= idf[t]
+        order = np.argsort(t, kind="stable").astype(np.int32)  # documents stay ascending within a term
+        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(df, out=offsets[1:])
+        return BM25Index(vocab=vocab, offsets=offsets, doc_ids=d_arr[order], weights=w[order], n_docs=n_docs)
 
 
 def top_k(scores: FloatArray, k: int) -> IntArray:
