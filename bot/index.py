@@ -77,9 +77,9 @@ class BM25Index:
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         return {
             "terms": "\n".join(terms).encode("utf-8"),
-            "offsets": self.offsets.astype("<i8").tobytes(),
-            "doc_ids": self.doc_ids.astype("<i4").tobytes(),
-            "weights": self.weights.astype("<f4").tobytes(),
+            "offsets": self.offsets.astype("<i8", copy=False).tobytes(),
+            "doc_ids": self.doc_ids.astype("<i4", copy=False).tobytes(),
+            "weights": self.weights.astype("<f4", copy=False).tobytes(),
             "n_docs": str(self.n_docs).encode(),
         }
 
@@ -132,30 +132,38 @@ class BM25Builder:
         self._tfs.extend(counts.values())
 
     def build(self, k1: float = K1, b: float = B) -> BM25Index:
+        """The index of the documents added so far; empties the builder (its columns are freed as it goes)."""
         n_docs = len(self._lengths)
-        vocab = self.vocab
+        vocab, self.vocab = self.vocab, {}
+        lengths = np.frombuffer(self._lengths, dtype=np.int32).astype(np.float32)
+        self._lengths = array("i")
         if not self._terms:
             return BM25Index(vocab={}, offsets=np.zeros(1, np.int64), doc_ids=np.zeros(0, np.int32),
                              weights=np.zeros(0, np.float32), n_docs=n_docs)  # fmt: skip
+        # Group the postings by term; a stable sort keeps each term's documents ascending.
         t = np.frombuffer(self._terms, dtype=np.int32)
-        d_arr = np.frombuffer(self._docs, dtype=np.int32)
-        length = np.frombuffer(self._lengths, dtype=np.int32).astype(np.float32)
-        avg = float(length.mean()) or 1.0
         df = np.bincount(t, minlength=len(vocab))
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        # w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg)), computed in place
-        norm = np.float32(k1 * (1 - b)) + np.float32(k1 * b / avg) * length
-        w = np.frombuffer(self._tfs, dtype=np.int32).astype(np.float32)
-        denom = norm[d_arr]
+        order = np.argsort(t, kind="stable")
+        del t
+        self._terms = array("i")
+        doc_ids = np.frombuffer(self._docs, dtype=np.int32)[order]
+        self._docs = array("i")
+        w = np.frombuffer(self._tfs, dtype=np.int32)[order].astype(np.float32)
+        self._tfs = array("i")
+        del order
+        # w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg)), in place, float32
+        avg = float(lengths.mean()) or 1.0
+        norm = np.float32(k1 * (1 - b)) + np.float32(k1 * b / avg) * lengths
+        denom = norm[doc_ids]
         denom += w
         w *= np.float32(k1 + 1)
         w /= denom
         del denom
-        w *= idf[t]
-        order = np.argsort(t, kind="stable").astype(np.int32)  # documents stay ascending within a term
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        w *= np.repeat(idf, df)
         offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
-        return BM25Index(vocab=vocab, offsets=offsets, doc_ids=d_arr[order], weights=w[order], n_docs=n_docs)
+        return BM25Index(vocab=vocab, offsets=offsets, doc_ids=doc_ids, weights=w, n_docs=n_docs)
 
 
 def top_k(scores: FloatArray, k: int) -> IntArray:
