@@ -1,0 +1,133 @@
+"""``python -m bench [--sizes 1000,10000,100000] [--json FILE]``: run every size, print the table.
+
+Per size: write the synthetic knowledge folder and the question list here, then measure in
+a fresh ``python -m bench.worker`` process (pinned to one core), so one size's memory and
+caches never leak into the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import pipeline
+from bench.corpus import DEV_DIR, template_files, write_corpus
+from bench.questions import load_dev, save, synthetic_questions
+from bench.report import TARGET_FACTS, check_targets, machine_info, table
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes must be comma-separated integers, got {text!r}") from None
+    if not sizes or any(n < 50 for n in sizes):
+        raise argparse.ArgumentTypeError("every size must be at least 50 facts")
+    return sizes
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("--sizes", type=_sizes, default=[1000, 10_000, 100_000], help="facts per knowledge base")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--questions", type=int, default=80, help="synthetic questions (the dev questions come on top)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed passes over the questions (after one warm-up)")
+    ap.add_argument("--seed", type=int, default=20240202, help="random seed of the corpus and the questions")
+    ap.add_argument("--dev", type=Path, default=DEV_DIR / "dev.jsonl", help="dev questions (JSONL); skipped if absent")
+    ap.add_argument("--dev-articles", type=Path, default=DEV_DIR / "articles", help="dev articles folder")
+    ap.add_argument("--workdir", type=Path, help="keep the generated folders here instead of a temp dir")
+    ap.add_argument("--timeout", type=float, default=1200, help="seconds allowed per size")
+    return ap.parse_args(argv)
+
+
+def run_size(n_facts: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    folder = work / f"kb_{n_facts}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    t0 = time.perf_counter()
+    corpus = write_corpus(folder / "knowledge", n_facts, seed=args.seed,
+                          templates_from=template_files(args.dev_articles))  # fmt: skip
+    generate_s = time.perf_counter() - t0
+    questions = synthetic_questions(corpus.sentences, args.questions, seed=args.seed + 1)
+    if args.dev is not None and args.dev.is_file():
+        questions += load_dev(args.dev)
+    save(questions, folder / "questions.json")
+    out = folder / "result.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.worker", "--knowledge", str(folder / "knowledge"), "--db",
+         str(folder / "kb.sqlite3"), "--questions", str(folder / "questions.json"), "--out", str(out),
+         "--repeats", str(args.repeats)],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=args.timeout, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker for {n_facts} facts failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    loaded = set(result.pop("loaded_urls", []))
+    return {
+        "size": n_facts,
+        "files": corpus.files,
+        "generate_s": round(generate_s, 2),
+        "questions": len(questions),
+        "dev_questions": sum(q.dev for q in questions),
+        "dev_articles_loaded": all(u in loaded for u in corpus.dev_urls),
+        **result,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    machine = machine_info()
+    print(f"machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, "
+          f"SQLite {machine['sqlite']}; measuring on 1 core", flush=True)  # fmt: skip
+    results: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for n in args.sizes:
+            print(f"- {n} facts ...", end=" ", flush=True)
+            t0 = time.perf_counter()
+            result = run_size(n, args, work)
+            results.append(result)
+            print(f"done in {time.perf_counter() - t0:.0f} s (build {result['build_s']:.1f} s, "
+                  f"p99 {result['ours_ms']['p99']:.2f} ms, {result['speedup_mean']:.1f}x the naive scan)",
+                  flush=True)  # fmt: skip
+    print()
+    print(table(results))
+    report: dict[str, Any] = {
+        "machine": machine,
+        "config": {
+            "sizes": args.sizes,
+            "synthetic_questions": args.questions,
+            "repeats": args.repeats,
+            "seed": args.seed,
+            "dev": str(args.dev) if args.dev and args.dev.is_file() else None,
+        },
+        "results": results,
+        "total_s": round(time.perf_counter() - started, 1),
+        "pipeline": None,
+    }
+    big = [r for r in results if r["facts"] >= TARGET_FACTS * 0.95]
+    if big:
+        report["targets"] = check_targets(big[-1])
+        print("\ntargets at", big[-1]["facts"], "facts:")
+        for key, t in report["targets"].items():
+            print(f"  {key:14} {t['value']:>9} (target {t['target']}) {'met' if t['met'] else 'MISSED'}")
+    if not pipeline.available():
+        print(f"\n{pipeline.NOT_MEASURED}")
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nresults written to {args.json}")
+    return 0

@@ -1,0 +1,75 @@
+"""The benchmark machinery end to end at a tiny size (seconds, not a timing test)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.corpus import template_files, write_corpus
+from bench.questions import KINDS, synthetic_questions
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
+
+
+def test_corpus_is_deterministic_and_near_the_size(tmp_path: Path) -> None:
+    seed_only = template_files(None)
+    a = write_corpus(tmp_path / "a", 300, seed=5, templates_from=seed_only)
+    b = write_corpus(tmp_path / "b", 300, seed=5, templates_from=seed_only)
+    assert a.files == b.files > 1
+    for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert 300 <= a.facts < 400
+    questions = synthetic_questions(a.sentences, 10, seed=1)
+    assert [q.kind for q in questions] == [KINDS[i % len(KINDS)] for i in range(10)]
+    assert all(q.q.strip() for q in questions)
+
+
+def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
+    dev = tmp_path / "dev.jsonl"
+    rows = [
+        {"id": "d1", "q": "Ai chủ trì Phiên họp thứ bảy Ban Chỉ đạo CCHC của Chính phủ?", "url": SEED_URL,
+         "expect": "Phạm Minh Chính", "kind": "who"},
+        {"id": "d2", "q": "lich thi dau doi tuyen viet nam tuan nay", "url": None, "expect": None,
+         "kind": "unanswerable"},
+    ]  # fmt: skip
+    dev.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    no_articles = tmp_path / "none"
+    no_articles.mkdir()
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--sizes", "200", "--questions", "10", "--repeats", "1", "--json", str(out),
+         "--dev", str(dev), "--dev-articles", str(no_articles)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "| facts |" in proc.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert {"machine", "config", "results", "total_s", "pipeline"} <= report.keys()
+    assert report["machine"]["python"] == sys.version.split()[0]
+    (r,) = report["results"]
+    assert r["size"] == 200
+    assert 200 <= r["facts"] < 300
+    assert r["dev_articles_loaded"] is True
+    assert r["skipped"] == 0
+    assert r["questions"] == 12
+    assert r["dev_questions"] == 2
+    for key in ("ours_ms", "naive_ms"):
+        ms = r[key]
+        assert 0 < ms["p50"] <= ms["p95"] <= ms["p99"] <= ms["max"]
+    assert r["build_s"] > 0
+    assert r["db_bytes"] > 0
+    assert r["rss_imports_mb"] > 10
+    assert r["rss_build_mb"] >= r["rss_imports_mb"]
+    assert r["speedup_mean"] > 0
+    for key in ("quality", "naive_quality"):
+        q = r[key]
+        assert q["questions"] == 2
+        for metric in ("top1", "top3", "top1_or_copy", "declined", "false_decline"):
+            assert 0.0 <= q[metric] <= 1.0
+        assert q["top1"] <= q["top3"]
+    assert r["naive_quality"]["declined"] == 0.0  # the naive scan never declines
