@@ -21,7 +21,9 @@ ONLINE_NEW_FACT = "Năm 2023, tỷ lệ hồ sơ thủ tục hành chính đư�
 
 ONE_STOP_PLAIN = "Bộ phận một cửa cấp xã của huyện tiếp nhận hồ sơ đăng ký kinh doanh hộ cá thể."
 ONE_STOP_NUMBER = "Năm qua, bộ phận một cửa cấp xã của huyện tiếp nhận 12.450 hồ sơ đăng ký kinh doanh hộ cá thể."
-ONE_STOP_DATE = "Từ ngày 1/7/2024, bộ phận một cửa cấp xã của huyện tiếp nhận hồ sơ đăng ký kinh doanh hộ cá thể qua mạng."
+ONE_STOP_DATE = (
+    "Từ ngày 1/7/2024, bộ phận một cửa cấp xã của huyện tiếp nhận hồ sơ đăng ký kinh doanh hộ cá thể qua mạng."
+)
 ONE_STOP_PERSON = "Ông Lê Minh Tuấn tiếp nhận hồ sơ đăng ký kinh doanh hộ cá thể tại bộ phận một cửa của huyện."
 ONE_STOP_OTHER = "Huyện cũng lắp đặt hệ thống camera giám sát và máy lấy số thứ tự tự động."
 

@@ -11,9 +11,7 @@ SEED_NAME = "000_59dc86b630416615.txt"
 SEED_PATH = REPO_ROOT / "knowledge" / SEED_NAME
 SHARED_DIR = REPO_ROOT.parent / "shared"
 SHARED_ARTICLES = SHARED_DIR / "eval" / "articles"
-SEED_URL = (
-    "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
-)
+SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
 
 
 def article_text(

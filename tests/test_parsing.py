@@ -69,26 +69,28 @@ def _legacy(text: str) -> bytes:
     return text.encode("cp1252", errors="replace")
 
 
-GOOD = {"title": "Bài hợp lệ", "paragraphs": ["Tỉnh đã số hóa toàn bộ hồ sơ.", "Đoạn thứ hai."]}
+def _good(url: str, published: str = "15/03/2024 08:30") -> str:
+    """A valid article's text."""
+    return article_text(
+        title="Bài hợp lệ", paragraphs=["Tỉnh đã số hóa toàn bộ hồ sơ.", "Đoạn thứ hai."], url=url, published=published
+    )
 
 
 def _broken_files(folder: Path) -> dict[str, str]:
     """Write one file per kind of damage; return {file name: expected words in the reason}."""
     folder.mkdir(parents=True, exist_ok=True)
-    no_url = article_text(**GOOD, url="https://x.example.vn/1").replace("https://x.example.vn/1", "")
+    no_url = _good(url="https://x.example.vn/1").replace("https://x.example.vn/1", "")
     (folder / "no_url.txt").write_text(no_url.replace("Nguồn bài viết:", ""), encoding="utf-8")
     (folder / "bad_url.txt").write_text(no_url + "chưa có đường dẫn\n", encoding="utf-8")
     (folder / "bad_date.txt").write_text(
-        article_text(**GOOD, url="https://x.example.vn/2", published="31/02/2024 10:00"), encoding="utf-8"
+        _good(url="https://x.example.vn/2", published="31/02/2024 10:00"), encoding="utf-8"
     )
-    (folder / "no_date.txt").write_text(
-        article_text(**GOOD, url="https://x.example.vn/3", published="hôm qua"), encoding="utf-8"
-    )
+    (folder / "no_date.txt").write_text(_good(url="https://x.example.vn/3", published="hôm qua"), encoding="utf-8")
     (folder / "empty_body.txt").write_text(
         article_text(title="Chỉ có tiêu đề", paragraphs=[""], url="https://x.example.vn/4", author=None),
         encoding="utf-8",
     )
-    (folder / "latin1.txt").write_bytes(_legacy(article_text(**GOOD, url="https://x.example.vn/5")))
+    (folder / "latin1.txt").write_bytes(_legacy(_good(url="https://x.example.vn/5")))
     (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (folder / "empty.txt").write_bytes(b"")
     return {
@@ -107,7 +109,7 @@ def test_broken_files_reported_with_path_and_reason_others_load(tmp_path: Path) 
     folder = tmp_path / "k"
     expected = _broken_files(folder)
     shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    write_article(folder, "good.txt", **GOOD, url="https://x.example.vn/good")
+    (folder / "good.txt").write_text(_good("https://x.example.vn/good"), encoding="utf-8")
     result = load_folder(folder)
     assert sorted(a.url_str for a, _ in result.articles) == sorted([SEED_URL, "https://x.example.vn/good"])
     reasons = {Path(s.path).name: s.reason for s in result.skipped}

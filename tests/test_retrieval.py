@@ -116,8 +116,16 @@ async def test_same_measure_in_two_articles_both_cited_with_their_own_article(co
     by_text = {r.text: r for r in answer.results[:2]}
     assert set(by_text) == ONLINE_FACTS
     old, new = by_text[ONLINE_OLD_FACT], by_text[ONLINE_NEW_FACT]
-    assert (old.url, old.site, old.title) == (ONLINE_OLD_URL, "tinhmot.example.vn", "Bình Phước đẩy mạnh giải quyết hồ sơ trực tuyến")
-    assert (new.url, new.site, new.title) == (ONLINE_NEW_URL, "tinhhai.example.vn", "Ninh Thuận đẩy mạnh giải quyết hồ sơ trực tuyến")
+    assert (old.url, old.site, old.title) == (
+        ONLINE_OLD_URL,
+        "tinhmot.example.vn",
+        "Bình Phước đẩy mạnh giải quyết hồ sơ trực tuyến",
+    )
+    assert (new.url, new.site, new.title) == (
+        ONLINE_NEW_URL,
+        "tinhhai.example.vn",
+        "Ninh Thuận đẩy mạnh giải quyết hồ sơ trực tuyến",
+    )
     assert old.published.date().isoformat() == "2024-03-10"
     assert new.published.date().isoformat() == "2024-06-05"
     assert answer.results[0].text == ONLINE_NEW_FACT  # the newer article wins the tie
@@ -152,7 +160,8 @@ async def test_results_are_distinct_ranked_and_cited(corpus: SearchService) -> N
     for r in answer.results:
         assert r.url.startswith("https://")
         assert r.published.tzinfo is not None
-        assert r.title and r.site
+        assert r.title
+        assert r.site
 
 
 async def test_answers_quote_body_facts_not_titles_or_captions(tmp_path: Path, open_service: ServiceFactory) -> None:
@@ -187,3 +196,18 @@ async def test_seed_questions_are_answered_from_the_seed(seed_service: SearchSer
     who = await seed_service.ask("Ai chủ trì phiên họp thứ bảy của Ban Chỉ đạo?")
     assert who.answered
     assert "Phạm Minh Chính" in who.results[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("CBCCVC được tập huấn kĩ năng số", "Toàn bộ CBCCVC của huyện được tập huấn kỹ năng số."),
+        ("BCĐ họp định kì mỗi quí", "Ban Chỉ đạo của tỉnh họp định kỳ mỗi quý để đánh giá tiến độ."),
+        (
+            "TTHC về hộ tịch niêm yết tại nhà văn hoá thôn",
+            "Huyện niêm yết các TTHC về hộ tịch tại nhà văn hóa thôn.",
+        ),
+    ],
+)
+async def test_old_and_new_tone_placement_in_questions(corpus: SearchService, question: str, expected: str) -> None:
+    assert top(await corpus.ask(question)) == expected

@@ -19,7 +19,7 @@ from tests.helpers import SEED_PATH
         "Tỉnh tiếp nhận 12.450 hồ sơ, tương đương 1.234,5 hồ sơ mỗi tháng.",
         "Đoàn công tác làm việc tại TP. Hồ Chí Minh và TP. Cần Thơ trong hai ngày.",
         "Báo cáo do ThS. Nguyễn Văn An và PGS.TS. Lê Thị Bình trình bày.",
-        "Mô hình “Một cửa liên thông” và chương trình \"Ngày thứ Bảy vì dân\" được nhân rộng.",
+        'Mô hình “Một cửa liên thông” và chương trình "Ngày thứ Bảy vì dân" được nhân rộng.',
         "Các tỉnh như Thái Nguyên, Đồng Nai… đều làm tốt công tác này.",
         "Xếp thứ 21/63 tỉnh, thành phố, tăng 9 bậc.",
     ],
@@ -97,8 +97,10 @@ def test_seed_facts_are_whole_sentences() -> None:
         "Nhờ đó, tại các địa phương trong cả nước đã giảm 13 sở và tổ chức hành chính khác thuộc UBND tỉnh, giảm 236 "
         "đơn vị sự nghiệp công lập."
     ) in facts
-    assert facts[-1] == "Qua đó để các ngành, các địa phương nỗ lực xây dựng nền hành chính hiện đại và hiệu quả, " \
+    assert (
+        facts[-1] == "Qua đó để các ngành, các địa phương nỗ lực xây dựng nền hành chính hiện đại và hiệu quả, "
         "phục vụ tốt nhất cho nhân dân."
+    )
     assert len(facts) == 14
     # Joined back together, the facts are exactly the body (nothing lost, nothing invented).
     body = " ".join(parse_article_file(SEED_PATH).paragraphs)

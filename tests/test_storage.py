@@ -192,9 +192,7 @@ async def test_replace_knowledge_is_atomic(seed_service: SearchService, tmp_path
     assert await _stored_urls(seed_service.db.path) == {ONE_STOP_URL}
 
 
-async def test_successful_reload_under_load_swaps_in_one_step(
-    seed_service: SearchService, tmp_path: Path
-) -> None:
+async def test_successful_reload_under_load_swaps_in_one_step(seed_service: SearchService, tmp_path: Path) -> None:
     folder = tmp_path / "both"
     folder.mkdir()
     shutil.copy(SEED_PATH, folder / SEED_PATH.name)
@@ -230,7 +228,9 @@ async def test_query_log_feedback_stats_and_privacy(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "log.sqlite3")
     try:
         alice, bob = hash_user(1, "salt"), hash_user(2, "salt")
-        assert alice and bob and alice != bob
+        assert alice is not None
+        assert bob is not None
+        assert alice != bob
         assert hash_user(1, "other salt") != alice
         assert hash_user(None, "salt") is None
         assert len(alice) == 24

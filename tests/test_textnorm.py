@@ -12,7 +12,8 @@ from bot.textnorm import clean, fold, tokens, tone_canonical
 
 # Vietnamese letters in every tone, upper and lower case, plus spaces of several kinds and punctuation.
 _VOWELS = "aăâeêioôơuưy"
-_TONED = [unicodedata.normalize("NFC", v + t) for v in _VOWELS for t in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")]
+_TONE_MARKS = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+_TONED = [unicodedata.normalize("NFC", v + t) for v in _VOWELS for t in _TONE_MARKS]
 _LETTERS = "".join(_TONED) + "bcdđghklmnpqrstvx"
 _ALPHABET = _LETTERS + _LETTERS.upper() + "0123456789 ,.;:%/-–…“”\"'()\u00a0\u200b\u202f\t\n"
 vietnamese_text = st.text(alphabet=_ALPHABET, max_size=80)
