@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -184,3 +185,19 @@ async def test_reload_of_only_broken_files_fails_with_report(tmp_path: Path, ope
     assert report is not None
     assert report.loaded == []
     assert {Path(s.path).name for s in report.skipped} == set(expected)
+
+
+def test_shared_articles_and_seed_load_cleanly(knowledge_dir: Path) -> None:
+    result = load_folder(knowledge_dir)
+    assert result.skipped == []
+    assert result.replaced == []
+    assert len(result.articles) == len(list(knowledge_dir.glob("*.txt")))
+    for article, source in result.articles:
+        body = " ".join(article.paragraphs)
+        assert "%20" not in body, source
+        assert "Nguồn bài viết" not in body, source
+        assert article.caption is None or "Ảnh:" not in article.caption, source
+        assert article.published.utcoffset() == timedelta(hours=7)
+        facts = article_facts(article)
+        assert sum(f.kind.value == "body" for f in facts) >= 3, source
+        assert all(unicodedata.is_normalized("NFC", f.text) for f in facts)
