@@ -24,8 +24,8 @@ NO_WORDS = [
     '"', '""', "'", "*", "-", ":", "^", "(", ")", "()", "NEAR(", "NEAR(a b)", "AND", "%", "?",
     "{}[]<>|\\/@#$%&", "😀😀😀", "<script>alert(1)</script>", "\u0300" * 900, "\u0300\u0301\u0303",
     "\x00\x01\x02", "a" * 1000,
-    pytest.param("OR", marks=pytest.mark.xfail(strict=True, reason=_REPAIR_BUG)),
-    pytest.param("NOT", marks=pytest.mark.xfail(strict=True, reason=_REPAIR_BUG)),
+    "OR",
+    "NOT",
 ]  # fmt: skip
 
 # FTS syntax around real words: the words are an ordinary question.
