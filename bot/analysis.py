@@ -130,6 +130,8 @@ class QueryPlan:
     folded: str = ""
     # The user's own token runs (after English translation), in order.
     base: list[Phrase] = field(default_factory=list)
+    # English words the glossary did not translate (names, numbers and unknown words).
+    untranslated: set[str] = field(default_factory=set)
 
 
 def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
@@ -138,7 +140,11 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
     toks = [f for f, _ in pairs]
     marked = has_vietnamese_marks(text)
     english = not marked and lexicon.looks_english(toks)
-    base: list[Phrase] = lexicon.translate_english(toks) if english else [tuple(toks)]
+    untranslated: set[str] = set()
+    if english:
+        base, untranslated = lexicon.translate_english_split(toks)
+    else:
+        base = [tuple(toks)]
     phrases: list[Phrase] = []
     folded_parts: list[str] = []
     alternatives: dict[str, tuple[Phrase, ...]] = {}
@@ -181,6 +187,7 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
         entities=capitalised_names(text, lexicon),
         folded=" ".join(folded_parts),
         base=base,
+        untranslated=untranslated,
     )
 
 

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
@@ -71,12 +72,17 @@ def format_report(report: ReloadReport) -> str:
     return "\n".join(lines)
 
 
+def read_questions(stream: BinaryIO) -> list[str]:
+    """One question per input line; bytes that are not UTF-8 become U+FFFD instead of crashing."""
+    return [raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in stream]
+
+
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     service = await SearchService.open(settings.db_path, settings.knowledge_dir)
     try:
         questions = [" ".join(args.question)] if args.question else None
         if questions is None:
-            questions = [line.rstrip("\r\n") for line in sys.stdin]
+            questions = read_questions(sys.stdin.buffer)
         for q in questions:
             answer = await service.ask(q, limit=max(1, args.limit))
             if args.json:

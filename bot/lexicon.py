@@ -93,13 +93,22 @@ class Lexicon:
         return len(strong) >= 2 or (len(strong) >= 1 and len(markers) >= 2)
 
     def translate_english(self, toks: Sequence[str]) -> list[Phrase]:
-        """Vietnamese phrases for the English words and phrases of ``toks``; other tokens kept."""
+        """Vietnamese phrases for the English words and phrases of ``toks``; other tokens kept.
+
+        The untranslated tokens come last, as their own runs (names, numbers, unknown words).
+        """
+        out, _ = self.translate_english_split(toks)
+        return out
+
+    def translate_english_split(self, toks: Sequence[str]) -> tuple[list[Phrase], set[str]]:
+        """Like :meth:`translate_english`, also returning the tokens left untranslated."""
         matches = self.english.find(toks)
         out: list[Phrase] = []
         covered: set[int] = set()
         for start, end, exps in matches:
             out.extend(exps)
             covered.update(range(start, end))
+        left: set[str] = set()
         run: list[str] = []
         for i, t in enumerate(toks):
             if i in covered or t in _ENGLISH_MARKERS:
@@ -108,9 +117,10 @@ class Lexicon:
                     run = []
                 continue
             run.append(t)
+            left.add(t)
         if run:
             out.append(tuple(run))
-        return out
+        return out, left
 
     def to_dict(self) -> dict[str, dict[str, list[str]]]:
         return {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from bot.analysis import Feature, Intent, QueryPlan, plan_query
+from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, plan_query
 from bot.builder import ARTICLE_INDEX, FACT_INDEX, index_from_blobs
 from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
@@ -31,6 +32,7 @@ from bot.storage import ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import bigrams, clean
 
 MAX_QUESTION_CHARS = 1000
+_WORDLIKE = re.compile(r"[^\W_]")
 CANDIDATES = 60
 ARTICLE_WEIGHT = 0.6
 # Confidence thresholds: the best fact must cover this share of the question's content...
@@ -42,6 +44,10 @@ HEADLINE_CREDIT = 0.7
 ARTICLE_CREDIT = 0.25
 # Weight of a known syllable that the fact's whole article lacks.
 MISSING_KNOWN_WEIGHT = 2.0
+# Weight of a word the index has never seen (the knowledge base does not talk about it).
+UNKNOWN_WEIGHT = 1.0
+# Share of the credit lost when the user typed a syllable with other diacritics than the fact's.
+ACCENT_MISMATCH_PENALTY = 0.7
 
 
 @dataclass(frozen=True)
@@ -143,8 +149,8 @@ class Searcher:
                 if tok in vocab or tok[:1].isdigit() or len(tok) < 2:
                     continue
                 for cand in self._closest(tok):
-                    left = f"{out[i - 1]}_{cand}" if i > 0 else ""
-                    right = f"{cand}_{phrase[i + 1]}" if i + 1 < len(phrase) else ""
+                    left = f"{out[i - 1]}_{cand}" if i > 0 and out[i - 1] not in STOPWORDS else ""
+                    right = f"{cand}_{phrase[i + 1]}" if i + 1 < len(phrase) and phrase[i + 1] not in STOPWORDS else ""
                     if left in vocab or right in vocab or (len(tok) >= 6 and len(cand) >= 6):
                         plan.repaired[tok] = cand
                         out[i] = cand
@@ -243,13 +249,14 @@ class Searcher:
         for unit in units:
             w = unit.weight
             total_w = w
-            if unit.term in fact_terms or any(
-                all(t in fact_terms for t in alt) for alt in unit.alternatives
-            ):
+            if unit.term in fact_terms:
                 mismatched = sum(
                     1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accented
                 )
-                got += w * (1.0 - 0.4 * mismatched / len(unit.tokens))
+                got += w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
+                matched.extend(unit.tokens)
+            elif any(all(t in fact_terms for t in alt) for alt in unit.alternatives):
+                got += w
                 matched.extend(unit.tokens)
             elif unit.term in headline:
                 got += HEADLINE_CREDIT * w
@@ -259,6 +266,8 @@ class Searcher:
                 got += ARTICLE_CREDIT * w
             elif unit.known:
                 total_w = MISSING_KNOWN_WEIGHT * w
+            else:
+                total_w = UNKNOWN_WEIGHT * w
             total += total_w
         coverage = got / total if total else 0.0
         for name in plan.entities:
@@ -286,7 +295,7 @@ class Searcher:
         if plan.english:
             # English words the glossary did not translate are not evidence either way.
             vocab = snap.fact_index.vocab
-            plan.content = [t for t in plan.content if t in vocab or t[:1].isdigit()]
+            plan.content = [t for t in plan.content if t not in plan.untranslated or t in vocab or t[:1].isdigit()]
         else:
             self._repair(plan)
         terms = self._weighted_terms(plan)
@@ -332,7 +341,7 @@ class Searcher:
         if snap.empty:
             return Answer(question=question, answered=False, reason="no_knowledge")
         plan = plan_query(text, snap.lexicon)
-        if not plan.content and not plan.phrases:
+        if not _WORDLIKE.search(text) or not plan.content:
             return Answer(question=question, answered=False, reason="no_words", suggestions=snap.topics())
         cands = self.rank(plan)
         if not cands:

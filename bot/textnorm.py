@@ -78,7 +78,7 @@ def fold(text: str) -> str:
     """Case- and diacritic-folded text with single spaces (the indexed form)."""
     text = clean(text).casefold()
     text = unicodedata.normalize("NFD", text)
-    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA).replace("%", " phan tram ")
+    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA)
     return _SPACES.sub(" ", _IY.sub(r"\1i", text)).strip()
 
 
@@ -100,14 +100,14 @@ def tone_canonical(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded syllables and numbers of ``text``."""
-    return _TOKEN.findall(fold(text))
+    return [_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(text.replace("%", " phần trăm ")))]
 
 
 def token_pairs(text: str) -> list[tuple[str, str]]:
     """(folded, tone-canonical) pairs of each syllable or number of ``text``."""
     out: list[tuple[str, str]] = []
     for word in _TOKEN.findall(clean(text).casefold().replace("%", " phần trăm ")):
-        folded = _TOKEN.findall(fold(word))
+        folded = [_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(word))]
         if len(folded) == 1:
             out.append((folded[0], tone_canonical(word)))
         else:  # a letter that folds to several tokens: keep the folded ones
