@@ -91,7 +91,7 @@ class ArticleRow:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactRow:
     id: int
     article_id: int
@@ -201,19 +201,19 @@ class Database:
             await conn.executemany(
                 "INSERT INTO articles (id, url, title, site, published, author, views, caption, paragraphs,"
                 " content_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
+                (  # a generator: rows are made one at a time, not all held at once
                     (a.id, a.url, a.title, a.site, a.published.isoformat(), a.author, a.views, a.caption,
                      json.dumps(list(p), ensure_ascii=False), a.content_hash, a.source)
                     for a, p in zip(data.articles, data.paragraphs, strict=True)
-                ],
+                ),
             )  # fmt: skip
             await conn.executemany(
                 "INSERT INTO facts (id, article_id, position, kind, text, folded, accented, features)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                [
+                (
                     (f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.accented, f.features)
                     for f in data.facts
-                ],
+                ),
             )
             await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
             await conn.executemany(
