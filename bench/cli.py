@@ -42,7 +42,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--sizes", type=_sizes, default=[1000, 10_000, 100_000], help="facts per knowledge base")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--questions", type=int, default=80, help="synthetic questions (the dev questions come on top)")
-    ap.add_argument("--repeats", type=int, default=3, help="timed passes over the questions (after one warm-up)")
+    ap.add_argument("--repeats", type=int, default=5, help="timed passes over the questions (after one warm-up)")
     ap.add_argument("--seed", type=int, default=20240202, help="random seed of the corpus and the questions")
     ap.add_argument("--dev", type=Path, default=DEV_DIR / "dev.jsonl", help="dev questions (JSONL); skipped if absent")
     ap.add_argument("--dev-articles", type=Path, default=DEV_DIR / "articles", help="dev articles folder")

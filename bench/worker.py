@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, required=True)
     ap.add_argument("--questions", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
     result = asyncio.run(measure(args.knowledge, args.db, load(args.questions), args.repeats))
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
