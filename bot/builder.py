@@ -114,7 +114,6 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
         **index_blobs(FACT_INDEX, fact_index.build()),
         **index_blobs(ARTICLE_INDEX, article_index.build()),
     }
-    release_free_memory()
     meta = {
         "built_at": datetime.now(UTC).isoformat(),
         "schema_version": str(SCHEMA_VERSION),

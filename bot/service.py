@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.builder import build_knowledge
+from bot.builder import build_knowledge, release_free_memory
 from bot.lexicon import LexiconError, load_lexicon
 from bot.loader import LoadResult, load_folder
 from bot.models import Answer, ReloadReport
@@ -56,7 +56,9 @@ def build_from_folder(folder: Path, loader: Callable[[Path], LoadResult] = load_
     if not result.articles:
         raise ReloadError(f"no article could be loaded from {folder}", report)
     data = build_knowledge(result.articles, lexicon)
+    del result  # the parsed articles live on in `data`; free the rest before the snapshot and the store
     snapshot = Snapshot.from_data(data)
+    release_free_memory()
     report.facts = len(data.facts)
     report.seconds = time.perf_counter() - started
     return Built(data=data, snapshot=snapshot, report=report)
