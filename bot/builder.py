@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import json
 from collections import Counter
@@ -38,12 +37,9 @@ def release_free_memory() -> None:
     reload's next step (writing to SQLite) stacks its own buffers on top of them.
     """
     gc.collect()
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return
     try:
-        trim = ctypes.CDLL(libc_name).malloc_trim
-    except (OSError, AttributeError):  # not glibc
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: libc on Linux
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
         return
     trim(0)
 
