@@ -266,6 +266,12 @@ class Database:
         await self._conn.commit()
         return int(cur.lastrowid or 0)
 
+    async def logged_question(self, log_id: int) -> str | None:
+        """The question of a query-log row (to re-run it, e.g. for "more results"), or None when gone."""
+        async with self._conn.execute("SELECT question FROM query_log WHERE id = ?", (log_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
     async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
         cur = await self._conn.execute(
             "UPDATE query_log SET feedback = ? WHERE id = ? AND (user_hash IS ? OR ? IS NULL)",
