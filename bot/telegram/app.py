@@ -102,7 +102,7 @@ def build_application(
         .token(settings.bot_token.get_secret_value().strip())
         .base_url(f"{settings.bot_api_url}/bot")
         .base_file_url(f"{settings.bot_api_url}/file/bot")
-        .context_types(ContextTypes(context=Context, bot_data=BotData))
+        .context_types(ContextTypes(bot_data=BotData))
         .rate_limiter(rate_limiter if rate_limiter is not None else AIORateLimiter(max_retries=2))
         .concurrent_updates(True)
         .post_init(_post_init)

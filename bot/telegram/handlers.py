@@ -275,6 +275,8 @@ async def _admin_message(update: Update, context: Context, command: str) -> Mess
         log.warning("refused /%s from non-admin user %s", command, data.user_hash(user.id if user else None))
         await _reply(message, escape(render.HELP_REFUSED))
         return None
+    if message.chat.type == ChatType.PRIVATE:
+        await ensure_admin_menu(context.bot, data, message.chat.id)
     return message
 
 
