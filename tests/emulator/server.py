@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.emulator.telegram_html import HtmlError, check_text, utf16_len, valid_url
 
@@ -64,6 +64,8 @@ class _State:
     callback_queries: dict[str, bool] = field(default_factory=dict)  # id -> answered
     inline_queries: dict[str, bool] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    webhook_url: str = ""
+    webhook_secret: str | None = None
 
 
 class BotApiEmulator:
@@ -81,6 +83,9 @@ class BotApiEmulator:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._closing = False
+        self.webhook_deliveries = 0
+        self._pusher: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -116,12 +121,39 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        self._pusher = asyncio.get_running_loop().create_task(self._push_webhook())
+
+    async def _push_webhook(self) -> None:
+        """With a webhook set, deliver queued updates to it (one at a time, in order), as Telegram does."""
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            while not self._closing:
+                with self._cond:
+                    url, secret = self._state.webhook_url, self._state.webhook_secret
+                    update = self._state.updates[0] if url and self._state.updates else None
+                if update is None:
+                    await asyncio.sleep(0.02)
+                    continue
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with session.post(url, json=update, headers=headers) as response:
+                        delivered = response.status == 200
+                except (TimeoutError, ClientError, OSError):
+                    delivered = False
+                with self._cond:
+                    if delivered and self._state.updates and self._state.updates[0] is update:
+                        self._state.updates.pop(0)
+                        self.webhook_deliveries += 1
+                if not delivered:
+                    await asyncio.sleep(0.1)
 
     async def _cleanup(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
     def stop(self) -> None:
+        self._closing = True
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
@@ -160,7 +192,7 @@ class BotApiEmulator:
         handler = getattr(self, f"_m_{method.lower()}", None)
         try:
             if method.lower() == "getupdates":
-                result = await self._get_updates(params)
+                result = await self._get_updates(params, request)
             elif handler is None:
                 raise ApiError("Not Found: method not found", 404)
             else:
@@ -241,13 +273,29 @@ class BotApiEmulator:
         return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": True}  # fmt: skip
 
+    def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url", ""))
+        if url and not valid_url(url, schemes=("http", "https")):
+            raise ApiError("Bad Request: bad webhook: invalid URL")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError("Bad Request: secret token contains unallowed characters")
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._state.updates.clear()
+        self._state.webhook_url = url
+        self._state.webhook_secret = None if secret is None else str(secret)
+        return True
+
     def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
+        self._state.webhook_url = ""
+        self._state.webhook_secret = None
         if str(params.get("drop_pending_updates", "")).lower() == "true":
             self._state.updates.clear()
         return True
 
     def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._state.updates)}
+        pending = len(self._state.updates)
+        return {"url": self._state.webhook_url, "has_custom_certificate": False, "pending_update_count": pending}
 
     def _m_close(self, params: dict[str, Any]) -> Any:
         return True
@@ -255,19 +303,23 @@ class BotApiEmulator:
     def _m_logout(self, params: dict[str, Any]) -> Any:
         return True
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _get_updates(self, params: dict[str, Any], request: web.Request) -> list[dict[str, Any]]:
         offset = self._int(params, "offset", 0)
         limit = self._int(params, "limit", 100)
         timeout = self._int(params, "timeout", 0)
         if not 1 <= limit <= 100:
             raise ApiError("Bad Request: limit must be 1-100")
+        with self._cond:
+            if self._state.webhook_url:
+                raise ApiError("Conflict: can't use getUpdates method while webhook is active", 409)
         deadline = time.monotonic() + timeout
         while True:
             with self._cond:
                 if offset:
                     self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
                 ready = self._state.updates[:limit]
-            if ready or time.monotonic() >= deadline:
+            gone = request.transport is None or request.transport.is_closing()
+            if ready or time.monotonic() >= deadline or gone or self._closing:
                 return ready
             await asyncio.sleep(0.02)
 

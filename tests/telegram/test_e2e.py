@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.emulator.server import BotApiEmulator, Call
 from tests.telegram.conftest import ARTICLE_URL, REPO, make_knowledge
+from tests.telegram.process import ADMIN, TOKEN, BotProcess
 
-TOKEN = "777000111:E2E-secret-token-never-in-logs"
-ADMIN = 501
 USER = 601
 OTHER = 602
 GROUP = -1001234
@@ -30,53 +24,6 @@ def extra_article(n: int) -> str:
         "Người viết\n\nNguồn bài viết:\n"
         f"https://e2e-test.example.vn/bai-thu-nghiem-{n}.html\n"
     )
-
-
-class BotProcess:
-    def __init__(self, emu: BotApiEmulator, root: Path) -> None:
-        self.emu = emu
-        self.root = root
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.logs: list[Path] = []
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-        env.update(
-            PYTHONPATH=str(REPO),
-            CCHC_BOT_TOKEN=TOKEN,
-            CCHC_BOT_API_URL=self.emu.url,
-            CCHC_DB_PATH=str(self.root / "data" / "bot.sqlite3"),
-            CCHC_KNOWLEDGE_DIR=str(self.root / "knowledge"),
-            CCHC_ADMIN_IDS=str(ADMIN),
-            CCHC_LOG_LEVEL="DEBUG",
-            CCHC_USER_RATE_LIMIT="100",
-        )
-        log = self.root / f"bot-{len(self.logs)}.log"
-        self.logs.append(log)
-        mark = self.emu.mark()
-        with log.open("wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=self.root,
-                                         stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-        try:
-            self.emu.wait_call("setMyCommands", lambda c: c.params["scope"]["type"] == "all_group_chats",
-                               since=mark, timeout=20)  # fmt: skip
-        except AssertionError:
-            self.stop()
-            raise AssertionError(log.read_text(errors="replace")) from None
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return -9
-
-    def log_text(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in self.logs)
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +123,7 @@ def test_not_found_lists_topics(emu: BotApiEmulator, bot: BotProcess) -> None:
 
 
 def _more_button(message: dict[str, Any], label: str) -> str:
-    return next(b["callback_data"] for b in buttons(message) if label in b["text"])
+    return str(next(b["callback_data"] for b in buttons(message) if label in b["text"]))
 
 
 def test_more_results_pages_forward_and_back(emu: BotApiEmulator, bot: BotProcess) -> None:
