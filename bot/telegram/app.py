@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sys
@@ -28,6 +29,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.service import SearchService
 from bot.telegram import handlers
+from bot.telegram.health import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_public_menus
 from bot.telegram.state import BotData, Context, FloodGuard
@@ -53,7 +55,24 @@ async def _post_init(application: App) -> None:
     if purged:
         log.info("purged %d query-log rows older than %d days", purged, settings.query_log_retention_days)
     await set_public_menus(application.bot)
+    await _beat(settings)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _heartbeat, interval=HEARTBEAT_SECONDS, first=HEARTBEAT_SECONDS, name="heartbeat"
+        )
     log.info("bot @%s ready: %d articles", application.bot.username, len(data.service.sources()))
+
+
+async def _heartbeat(context: Context) -> None:
+    await _beat(context.bot_data.config)
+
+
+async def _beat(settings: Settings) -> None:
+    path = heartbeat_path(settings)
+    try:
+        await asyncio.to_thread(write_heartbeat, path)
+    except OSError as exc:
+        log.warning("cannot write the heartbeat file %s: %s", path, exc)
 
 
 async def _post_shutdown(application: App) -> None:

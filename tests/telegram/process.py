@@ -23,7 +23,7 @@ class BotProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.logs: list[Path] = []
 
-    def start(self, ready: str = "setMyCommands") -> None:
+    def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
         env.update(
             PYTHONPATH=str(REPO),
@@ -36,6 +36,15 @@ class BotProcess:
             CCHC_USER_RATE_LIMIT="100",
         )
         env.update(self.env)
+        return env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Another ``python -m bot`` command with the same settings as the running bot."""
+        return subprocess.run([sys.executable, "-m", "bot", *args], env=self.environment(), cwd=self.root,
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+
+    def start(self, ready: str = "setMyCommands") -> None:
+        env = self.environment()
         log = self.root / f"bot-{len(self.logs)}.log"
         self.logs.append(log)
         mark = self.emu.mark()

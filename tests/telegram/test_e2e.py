@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -189,3 +190,11 @@ def test_restart_keeps_data_and_old_buttons_work(emu: BotApiEmulator, bot: BotPr
     press(emu, USER, before, _more_button(before, "Thêm"))  # a button from before the restart
     edited = emu.wait_call("editMessageText", since=mark).result
     assert "Kết quả thêm" in edited["text"]
+
+
+def test_health_check_while_running(bot: BotProcess) -> None:
+    deadline = time.monotonic() + 10
+    while (result := bot.cli("health")).returncode != 0 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the first heartbeat is written right after start
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
