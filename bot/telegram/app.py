@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -54,7 +55,10 @@ async def _post_init(application: App) -> None:
     purged = await data.service.db.purge_query_log(settings.query_log_retention_days)
     if purged:
         log.info("purged %d query-log rows older than %d days", purged, settings.query_log_retention_days)
-    await set_public_menus(application.bot)
+    try:
+        await set_public_menus(application.bot)
+    except TelegramError as exc:  # the menu is a convenience: answer questions anyway
+        log.warning("could not register the command menus: %s", exc)
     await _beat(settings)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
@@ -86,20 +90,21 @@ async def _post_shutdown(application: App) -> None:
 def add_handlers(application: App) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
-    new_text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    fresh = filters.UpdateType.MESSAGE  # not edits: editing a question must not answer it twice
+    new_text = fresh & filters.TEXT & ~filters.COMMAND
     application.add_handlers(
         [
-            CommandHandler(["start", "help"], handlers.start),
-            CommandHandler("cchc", handlers.cchc),
-            CommandHandler("sources", handlers.sources),
-            CommandHandler("privacy", handlers.privacy),
-            CommandHandler("reload", handlers.reload),
-            CommandHandler("stats", handlers.stats),
+            CommandHandler(["start", "help"], handlers.start, filters=fresh),
+            CommandHandler("cchc", handlers.cchc, filters=fresh),
+            CommandHandler("sources", handlers.sources, filters=fresh),
+            CommandHandler("privacy", handlers.privacy, filters=fresh),
+            CommandHandler("reload", handlers.reload, filters=fresh),
+            CommandHandler("stats", handlers.stats, filters=fresh),
             # Content ingestion (/add <url>, admin only) is another module's work: register its
             # CommandHandler here and add it to menu.ADMIN_COMMANDS.
             MessageHandler(new_text & private, handlers.private_text),
             MessageHandler(new_text & groups, handlers.group_text),
-            MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & private, handlers.unknown_command),
+            MessageHandler(fresh & filters.COMMAND & private, handlers.unknown_command),
             CallbackQueryHandler(handlers.button),
             InlineQueryHandler(handlers.inline_query),
         ]
@@ -123,7 +128,7 @@ def build_application(
         .base_file_url(f"{settings.bot_api_url}/file/bot")
         .context_types(ContextTypes(bot_data=BotData))
         .rate_limiter(rate_limiter if rate_limiter is not None else AIORateLimiter(max_retries=2))
-        .concurrent_updates(True)
+        .concurrent_updates(16)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

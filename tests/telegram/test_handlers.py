@@ -299,3 +299,19 @@ async def test_errors_are_logged_without_token_and_the_user_is_told(
 
 async def test_bot_id_is_known_without_network(harness: Harness) -> None:
     assert harness.app.bot.id == BOT_ID
+
+
+async def test_edited_messages_are_not_answered_again(harness: Harness) -> None:
+    update = up.message("/cchc so hoa ho so", chat_id=GROUP, uid=USER)
+    update["edited_message"] = update.pop("message")
+    await harness.feed(update)
+    edited_text = up.message("so hoa ho so", uid=USER)
+    edited_text["edited_message"] = edited_text.pop("message")
+    await harness.feed(edited_text)
+    assert harness.sent() == []
+
+
+async def test_menu_failure_does_not_stop_the_bot(harness: Harness) -> None:
+    harness.request.fail["setMyCommands"] = (400, "Bad Request: boom")
+    await harness.app.post_init(harness.app)  # type: ignore[misc]
+    assert len(harness.request.of("setMyCommands")) == 1
