@@ -9,7 +9,7 @@ import sys
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram.constants import UpdateType
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -38,6 +38,8 @@ from bot.telegram.state import BotData, Context, FloodGuard
 log = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
+# Only what the handlers use (edits are ignored, so they are not even fetched).
+ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.INLINE_QUERY]
 App: TypeAlias = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]]
 
 NO_BOT_CREDENTIAL_HELP = (
@@ -168,10 +170,10 @@ def run_bot(settings: Settings) -> int:
             url_path=path,
             webhook_url=settings.webhook_url,
             secret_token=_webhook_secret(settings),
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
         )
     else:
         log.info("starting with long polling via %s", settings.bot_api_url)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     log.info("stopped")
     return 0

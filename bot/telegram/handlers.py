@@ -13,6 +13,7 @@ from telegram import (
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -40,26 +41,38 @@ def _data(context: Context) -> BotData:
 
 async def _reply(message: Message, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
     """Reply in HTML; in groups as a reply to the question, so the thread stays readable."""
-    return await message.reply_text(
+    quote = None
+    if message.chat.type != ChatType.PRIVATE:
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    return await message.get_bot().send_message(
+        message.chat.id,
         html,
         parse_mode=ParseMode.HTML,
         reply_markup=markup,
         link_preview_options=NO_PREVIEW,
-        do_quote=message.chat.type != ChatType.PRIVATE,
+        reply_parameters=quote,
     )
 
 
-async def _edit(query: CallbackQuery, html: str, markup: InlineKeyboardMarkup | None) -> bool:
+async def _edit(query: CallbackQuery, context: Context, html: str, markup: InlineKeyboardMarkup | None) -> bool:
     """Edit the message of a button press, unless it already shows exactly this (Telegram refuses that)."""
     message = query.message
     if not isinstance(message, Message):
         return False
     if message.text == render.html_to_text(html) and message.reply_markup == markup:
         return False
+    # Two quick presses both carry the old message: the second must not send the same edit again.
+    edits = context.bot_data.recent_edits
+    key = (message.chat.id, message.message_id)
+    content = (html, markup.to_json() if markup else "")
+    if edits.get(key) == content:
+        return False
+    edits.remember(key, content)
     try:
         await query.edit_message_text(html, parse_mode=ParseMode.HTML, reply_markup=markup,
                                       link_preview_options=NO_PREVIEW)  # fmt: skip
     except BadRequest as exc:
+        edits.forget(key)
         if "not modified" not in str(exc).lower():
             raise
         return False
@@ -206,7 +219,7 @@ async def _more(query: CallbackQuery, context: Context, action: More) -> None:
         await query.answer("Không còn kết quả nào khác.")
         return
     html = render.answer_html(answer, action.offset, PAGE)
-    await _edit(query, html, _answer_markup(answer, action.log_id, action.offset))
+    await _edit(query, context, html, _answer_markup(answer, action.log_id, action.offset))
     await query.answer()
 
 
@@ -246,7 +259,7 @@ async def sources(update: Update, context: Context) -> None:
 
 async def _sources_page(query: CallbackQuery, context: Context, page: int) -> None:
     html, markup = _sources_view(context, page)
-    await _edit(query, html, markup)
+    await _edit(query, context, html, markup)
     await query.answer()
 
 

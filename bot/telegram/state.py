@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -62,6 +62,26 @@ class FloodGuard:
             del self._users[uid]
 
 
+class RecentEdits:
+    """The last content the bot put into each recently edited message (bounded, oldest forgotten first)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, int], tuple[str, str]] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> tuple[str, str] | None:
+        return self._items.get(key)
+
+    def remember(self, key: tuple[int, int], content: tuple[str, str]) -> None:
+        self._items[key] = content
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def forget(self, key: tuple[int, int]) -> None:
+        self._items.pop(key, None)
+
+
 @dataclass
 class BotData:
     """``application.bot_data``: settings and the search service (opened in ``post_init``).
@@ -75,6 +95,7 @@ class BotData:
     owns_service: bool = False
     flood: FloodGuard | None = None
     admin_menus: set[int] = field(default_factory=set)  # admin chats whose command menu is set
+    recent_edits: RecentEdits = field(default_factory=RecentEdits)
 
     @property
     def config(self) -> Settings:

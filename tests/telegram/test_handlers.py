@@ -315,3 +315,14 @@ async def test_menu_failure_does_not_stop_the_bot(harness: Harness) -> None:
     harness.request.fail["setMyCommands"] = (400, "Bad Request: boom")
     await harness.app.post_init(harness.app)  # type: ignore[misc]
     assert len(harness.request.of("setMyCommands")) == 1
+
+
+async def test_a_double_press_edits_only_once(harness: Harness) -> None:
+    await harness.feed(up.message("đơn vị sự nghiệp công lập", uid=USER))
+    first = harness.sent()[-1]
+    more = next(b["callback_data"] for b in buttons(first) if b.get("callback_data", "").startswith("m:"))
+    stale = up.bot_message(USER, 1000, html_to_text(first["text"]))
+    await harness.feed(up.callback(more, uid=USER, message=stale))
+    await harness.feed(up.callback(more, uid=USER, message=stale))  # the same old message, pressed again
+    assert len(harness.request.of("editMessageText")) == 1
+    assert len(harness.request.of("answerCallbackQuery")) == 2
