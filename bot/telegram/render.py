@@ -146,8 +146,9 @@ def answer_html(answer: Answer, offset: int = 0, page: int = 3) -> str:
             blocks.extend(f"• {_fact(r, 600)}\n  — {citation(r)}" for r in more)
         return _fit_blocks(blocks, required=1)
     first = offset + 1
+    span = f"{first}" if len(shown) == 1 else f"{first}–{offset + len(shown)}"
     question = escape(shorten(answer.question, 200))
-    blocks = [f"<b>Kết quả thêm ({first}–{offset + len(shown)})</b> cho: <i>{question}</i>"]
+    blocks = [f"<b>Kết quả thêm ({span})</b> cho: <i>{question}</i>"]
     blocks.extend(f"{first + i}. {_fact(r, 800)}\n  — {citation(r)}" for i, r in enumerate(shown))
     return _fit_blocks(blocks, required=2)
 
