@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sources)
     run = sub.add_parser("run", help="run the Telegram bot (needs CCHC_BOT_TOKEN)")
     _common(run)
+    health = sub.add_parser("health", help="exit 0 when the running bot is alive and its database usable")
+    _common(health)
     return parser
 
 
@@ -148,6 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.telegram.app import run_bot
 
             return run_bot(settings)
+        if args.command == "health":
+            from bot.telegram.health import problems
+
+            found = problems(settings)
+            print("; ".join(found) if found else "ok", file=sys.stderr if found else sys.stdout)
+            return EXIT_FAIL if found else EXIT_OK
     except StorageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL

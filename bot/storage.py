@@ -6,6 +6,7 @@ in the middle of it only ever see the old or the new knowledge, never a mix.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -134,6 +135,9 @@ class Database:
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
+        # One connection is shared by concurrent handlers: a write (or commit) from one must never
+        # land inside another's open transaction, e.g. a query-log insert during a reload.
+        self._write_lock = asyncio.Lock()
         self.path = path
 
     @classmethod
@@ -192,6 +196,10 @@ class Database:
 
     async def replace_knowledge(self, data: KnowledgeData) -> None:
         """Swap in new knowledge atomically: all of it or, on any error, none of it."""
+        async with self._write_lock:
+            await self._replace_knowledge(data)
+
+    async def _replace_knowledge(self, data: KnowledgeData) -> None:
         conn = self._conn
         try:
             await conn.execute("BEGIN IMMEDIATE")
@@ -261,33 +269,43 @@ class Database:
         user_hash: str | None = None,
         chat_type: str | None = None,
     ) -> int:
-        cur = await self._conn.execute(
-            "INSERT INTO query_log (ts, user_hash, chat_type, question, answered, top_fact_id, latency_ms)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (datetime.now(UTC).isoformat(), user_hash, chat_type, question[:1000], int(answered), top_fact_id,
-             latency_ms),
-        )  # fmt: skip
-        await self._conn.commit()
-        return int(cur.lastrowid or 0)
+        async with self._write_lock:
+            cur = await self._conn.execute(
+                "INSERT INTO query_log (ts, user_hash, chat_type, question, answered, top_fact_id, latency_ms)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (datetime.now(UTC).isoformat(), user_hash, chat_type, question[:1000], int(answered), top_fact_id,
+                 latency_ms),
+            )  # fmt: skip
+            await self._conn.commit()
+            return int(cur.lastrowid or 0)
+
+    async def logged_question(self, log_id: int) -> str | None:
+        """The question of a query-log row (to re-run it, e.g. for "more results"), or None when gone."""
+        async with self._conn.execute("SELECT question FROM query_log WHERE id = ?", (log_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
 
     async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
-        cur = await self._conn.execute(
-            "UPDATE query_log SET feedback = ? WHERE id = ? AND (user_hash IS ? OR ? IS NULL)",
-            (value, log_id, user_hash, user_hash),
-        )
-        await self._conn.commit()
-        return cur.rowcount > 0
+        async with self._write_lock:
+            cur = await self._conn.execute(
+                "UPDATE query_log SET feedback = ? WHERE id = ? AND (user_hash IS ? OR ? IS NULL)",
+                (value, log_id, user_hash, user_hash),
+            )
+            await self._conn.commit()
+            return cur.rowcount > 0
 
     async def delete_user_history(self, user_hash: str) -> int:
-        cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
-        await self._conn.commit()
-        return cur.rowcount
+        async with self._write_lock:
+            cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
+            await self._conn.commit()
+            return cur.rowcount
 
     async def purge_query_log(self, older_than_days: int) -> int:
-        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
-        cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
-        await self._conn.commit()
-        return cur.rowcount
+        async with self._write_lock:
+            cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
+            cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
+            await self._conn.commit()
+            return cur.rowcount
 
     async def stats(self, days: int = 7, top: int = 5) -> Stats:
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
