@@ -29,7 +29,7 @@ from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
 from bot.models import Answer, FactKind, SearchResult
 from bot.storage import ArticleRow, FactRow, KnowledgeData
-from bot.textnorm import bigrams, clean
+from bot.textnorm import bigrams, clean, surface_tokens
 
 MAX_QUESTION_CHARS = 1000
 _WORDLIKE = re.compile(r"[^\W_]")
@@ -255,9 +255,9 @@ class Searcher:
                 )
                 got += w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
                 matched.extend(unit.tokens)
-            elif any(all(t in fact_terms for t in alt) for alt in unit.alternatives):
+            elif alt := next((a for a in unit.alternatives if all(t in fact_terms for t in a)), None):
                 got += w
-                matched.extend(unit.tokens)
+                matched.extend(alt)
             elif unit.term in headline:
                 got += HEADLINE_CREDIT * w
             elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
@@ -331,6 +331,19 @@ class Searcher:
         cands.sort(key=lambda c: c.score, reverse=True)
         return cands
 
+    @staticmethod
+    def _surface_matches(plan: QueryPlan, text: str, matched: tuple[str, ...]) -> tuple[str, ...]:
+        """The fact's own words (lower case) that matched the question, for highlighting.
+
+        A word the user typed with diacritics only counts with the same diacritics.
+        """
+        wanted = set(matched)
+        out: dict[str, None] = {}
+        for surface, folded, canonical in surface_tokens(text):
+            if folded in wanted and plan.accented.get(folded, canonical) == canonical:
+                out[surface] = None
+        return tuple(out)
+
     def search(self, question: str, limit: int = 3) -> Answer:
         snap = self.snap
         text = clean(question)
@@ -366,7 +379,7 @@ class Searcher:
                     site=art.site,
                     published=art.published,
                     score=c.score,
-                    matched=c.matched,
+                    matched=self._surface_matches(plan, row.text, c.matched),
                 )
             )
             if len(results) >= limit:

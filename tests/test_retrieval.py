@@ -10,6 +10,7 @@ import pytest
 
 from bot.models import Answer
 from bot.service import SearchService
+from bot.textnorm import fold
 from tests.conftest import ServiceFactory
 from tests.corpus import (
     ABBREVIATION_CASES,
@@ -68,7 +69,7 @@ async def test_typos_are_repaired_against_the_vocabulary(
 ) -> None:
     answer = await corpus.ask(question)
     assert answer.answered
-    assert repaired <= set(answer.results[0].matched)
+    assert repaired <= {fold(word) for word in answer.results[0].matched}
 
 
 async def test_english_question(corpus: SearchService) -> None:

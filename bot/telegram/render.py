@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.models import Answer, ReloadReport, SearchResult
 from bot.storage import ArticleRow, Stats
-from bot.textnorm import fold
+from bot.textnorm import clean, fold, has_vietnamese_marks
 
 MAX_MESSAGE = 4096
 MAX_FACT = 1000
@@ -86,20 +86,31 @@ def citation(r: SearchResult) -> str:
     return f"{link(r.title, r.url)} — {escape(r.site)}, {r.published:%d/%m/%Y}"
 
 
-def _matched_syllables(matched: Iterable[str]) -> set[str]:
-    out: set[str] = set()
+def _matched_words(matched: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(words to match exactly, folded syllables to match by folding) from a result's ``matched``."""
+    exact: set[str] = set()
+    folded: set[str] = set()
     for term in matched:
-        out.update(p for p in fold(term.replace("_", " ")).split() if p)
-    return out
+        for part in term.replace("_", " ").split():
+            if has_vietnamese_marks(part):
+                exact.add(clean(part).casefold())
+            else:
+                folded.add(fold(part))
+    return exact, folded
 
 
 def highlight(text: str, matched: Iterable[str]) -> str:
-    """Escaped ``text`` with the words whose folded form was matched in bold (adjacent ones merged)."""
-    wanted = _matched_syllables(matched)
+    """Escaped ``text`` with the matched words in bold (adjacent ones merged).
+
+    A matched word written with diacritics is bolded only where the fact has the same
+    diacritics; one without is matched by its folded form.
+    """
+    exact, folded = _matched_words(matched)
     spans: list[tuple[int, int]] = []
-    if wanted:
+    if exact or folded:
         for m in _TOKEN.finditer(text):
-            if fold(m.group()) not in wanted:
+            word = m.group()
+            if clean(word).casefold() not in exact and fold(word) not in folded:
                 continue
             if spans and not text[spans[-1][1] : m.start()].strip():
                 spans[-1] = (spans[-1][0], m.end())

@@ -73,7 +73,8 @@ async def test_private_question_is_answered_with_bold_words_citation_and_buttons
     (sent,) = harness.sent()
     assert sent["parse_mode"] == "HTML"
     assert sent["chat_id"] == USER
-    assert "<b>Chính trị</b>" in sent["text"]
+    assert "<b>chủ trì" in sent["text"]
+    assert "<b>chí</b>" not in sent["text"]
     assert "Phạm Minh" in sent["text"]
     assert f'<a href="{ARTICLE_URL}">' in sent["text"]
     assert "02/02/2024" in sent["text"]
