@@ -205,6 +205,26 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Candidate]:
+    """One candidate per URL: the latest published, then the fullest text; the others reported."""
+    best: dict[str, Candidate] = {}
+    for candidate in candidates:
+        url = candidate.article.url_str
+        old = best.get(url)
+        if old is None:
+            best[url] = candidate
+            continue
+
+        def rank(c: Candidate) -> tuple[datetime, int]:
+            return c.article.published, sum(len(p) for p in c.article.paragraphs)
+
+        keep, drop = (candidate, old) if rank(candidate) > rank(old) else (old, candidate)
+        best[url] = keep
+        reason = f"{url} also in {keep.where}, which is newer or fuller"
+        report.skipped.append(SkippedFile(path=drop.where, reason=reason))
+    return sorted(best.values(), key=lambda c: (c.article.published, c.article.url_str))
+
+
 def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: TargetReport) -> None:
     """Decide added / updated / unchanged / duplicate for one article, and write it if needed."""
     try:
@@ -262,7 +282,7 @@ async def ingest(
         part = TargetReport(target=target)
         report.targets.append(part)
         candidates = await collector._guarded(target, part, collector.collect(target, part))
-        for candidate in sorted(candidates, key=lambda c: c.article.published):
+        for candidate in _best_per_url(candidates, part):
             _store(candidate, known, knowledge_dir, part)
     return report
 
@@ -275,13 +295,15 @@ async def ingest_and_reload(
     *,
     resolver: Resolver = system_resolver,
     progress: IngestProgress | None = None,
+    always_reload: bool = False,
 ) -> IngestReport:
-    """:func:`ingest` into the service's knowledge folder, then reload it when anything was written.
+    """:func:`ingest` into the service's knowledge folder, then reload it when anything was written
+    (or always, with ``always_reload``).
 
     A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
     """
     report = await ingest(targets, service.knowledge_dir, client, settings, resolver=resolver, progress=progress)
-    if report.written:
+    if report.written or always_reload:
         try:
             report.reload = await service.reload()
         except ReloadError as exc:

@@ -17,7 +17,7 @@ from bot.formats.encoding import decode_bytes
 from bot.formats.html import canonical_url
 from bot.formats.normal import site_from_url
 from bot.models import Article
-from bot.parsing import ParseError
+from bot.parsing import VIETNAM_TZ, ParseError
 from bot.textnorm import clean
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
@@ -55,7 +55,7 @@ def _when(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if isinstance(value, struct_time):
-            return datetime(*value[:6], tzinfo=UTC)
+            return datetime(*value[:6], tzinfo=UTC).astimezone(VIETNAM_TZ)
     return None
 
 
