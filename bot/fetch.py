@@ -62,10 +62,11 @@ class Fetched:
     body: bytes
 
 
-def make_client(settings: Settings) -> httpx.AsyncClient:
+def make_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The client to inject: no automatic redirects, no proxies from the environment."""
     timeout = httpx.Timeout(settings.fetch_timeout_seconds, connect=min(10.0, settings.fetch_timeout_seconds))
     return httpx.AsyncClient(
+        transport=transport,
         follow_redirects=False,
         timeout=timeout,
         trust_env=False,
@@ -89,11 +90,11 @@ def address_problem(address: str) -> str | None:
         ip = ip.ipv4_mapped
     for flag, name in (
         ("is_loopback", "loopback"),
-        ("is_link_local", "link-local"),
-        ("is_private", "private"),
-        ("is_multicast", "multicast"),
-        ("is_reserved", "reserved"),
         ("is_unspecified", "unspecified"),
+        ("is_link_local", "link-local"),
+        ("is_multicast", "multicast"),
+        ("is_private", "private"),
+        ("is_reserved", "reserved"),
     ):
         if getattr(ip, flag):
             return f"{ip} is a {name} address"

@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 
 from bot.config import Settings
+from bot.fetch import make_client
 from bot.service import SearchService
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest"
@@ -59,18 +61,36 @@ class LocalSite:
     """A test web server on 127.0.0.1: ``base`` is its root URL, ``hits`` counts requests per path."""
 
     base: str
+    port: int
     hits: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
+    def client(self, settings: Settings) -> httpx.AsyncClient:
+        """The production client, with baochinhphu.vn served by this local server."""
+        return make_client(settings, LocalHostsTransport(self.port, frozenset({"baochinhphu.vn"})))
 
-def _rss_for(base: str) -> str:
-    text = (FIXTURES / "feed_cchc.rss").read_text(encoding="utf-8")
-    text = text.replace("https://baochinhphu.vn/bo-phan-mot-cua-cap-xa-rut-ngan-thoi-gian-102240501.htm",
-                        f"{base}/page/one-stop")  # fmt: skip
-    return text.replace("https://baochinhphu.vn/quang-ninh-tro-ly-ao-thu-tuc-hanh-chinh-102240428.htm",
-                        f"{base}/missing-page")  # fmt: skip
+
+class LocalHostsTransport(httpx.AsyncBaseTransport):
+    """Sends requests for the given (news site) host names to the local test server instead.
+
+    The feed fixture links to real-looking sites; this lets the test fetch them without a network.
+    """
+
+    def __init__(self, port: int, hosts: frozenset[str]) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._port = port
+        self._hosts = hosts
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self._hosts:
+            url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self._port)
+            request = httpx.Request(request.method, url, headers=request.headers, content=request.content)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 @pytest.fixture
@@ -111,8 +131,7 @@ async def site() -> AsyncIterator[LocalSite]:
         return web.Response(body=(FIXTURES / "binary_image.html").read_bytes(), content_type="image/png")
 
     async def feed(request: web.Request) -> web.Response:
-        base = f"http://{request.host}"
-        return web.Response(text=_rss_for(base), content_type="application/rss+xml")
+        return web.Response(body=(FIXTURES / "feed_cchc.rss").read_bytes(), content_type="application/rss+xml")
 
     @web.middleware
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -122,6 +141,7 @@ async def site() -> AsyncIterator[LocalSite]:
     app = web.Application(middlewares=[count])
     app.router.add_get("/page/kon-tum", page("page_chuyen_doi_so.html"))
     app.router.add_get("/page/one-stop", page("page_one_stop.html"))
+    app.router.add_get("/bo-phan-mot-cua-cap-xa-rut-ngan-thoi-gian-102240501.htm", page("page_one_stop.html"))
     app.router.add_get("/page/xhtml", page("page_two.html", "application/xhtml+xml"))
     app.router.add_get("/slow", slow)
     app.router.add_get("/big-declared", big_declared)
@@ -139,7 +159,7 @@ async def site() -> AsyncIterator[LocalSite]:
     await tcp.start()
     port = runner.addresses[0][1]
     try:
-        yield LocalSite(base=f"http://127.0.0.1:{port}", hits=hits)
+        yield LocalSite(base=f"http://127.0.0.1:{port}", port=port, hits=hits)
     finally:
         stop.set()
         await runner.cleanup()
