@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import IntFlag
 
 from bot.lexicon import Lexicon, Phrase
-from bot.textnorm import clean, join_phrases, tokens
+from bot.textnorm import clean, has_vietnamese_marks, join_phrases, token_pairs, tokens, tone_canonical
 
 
 class Feature(IntFlag):
@@ -16,7 +16,8 @@ class Feature(IntFlag):
     NONE = 0
     NUMBER = 1
     DATE = 2
-    NAME = 4
+    PERSON = 4
+    ORG = 8
 
 
 class Intent(IntFlag):
@@ -24,46 +25,66 @@ class Intent(IntFlag):
     NUMBER = 1
     DATE = 2
     WHO = 4
+    ORG = 8
 
 
-# Function words and question words (folded); they weigh little in confidence.
+# Function and question words.  With diacritics they are exact; without, only the
+# folded forms that no common content syllable shares are treated as function words.
+_STOP_ACCENTED_WORDS = """là của và các những có được trong cho với nào gì bao nhiêu mấy khi ai ở tại thế không
+    đã sẽ đang này do về từ đến thì mà để hay hoặc như sau trước bởi vì nếu lúc sao vậy chưa rồi cũng còn theo
+    trên dưới ra vào lên qua lại nữa mỗi một nhiều hơn đó đây kia ấy bị cả thuộc hiện nay thế nào gồm""".split()
+STOP_ACCENTED = frozenset(tone_canonical(w) for w in _STOP_ACCENTED_WORDS)
 STOPWORDS = frozenset(
-    """a ai ay bao bay ben boi cai cac cho chu chua co con cua cung da dang day de den deu do duoc gi
-    ha hay hon khi khong kia la lai lam len luc ma may minh moi mot nao nay neu nhe nhieu nhu nhung
-    no noi o ong qua ra rang roi sao se sau thi the theo thuoc tai tren trong truoc tu va vao
-    van vay ve vi voi vua xong
+    """la cua va cac nhung duoc nao gi bao nhieu may khi ai o thi ma hay hoac khong da se nay ve den sau truoc
+    vay sao roi chua theo tren trong cho voi vao ra lai nua
     how many much what which who whom whose when where why does did do is are was were has have of and
     with for from into about the by been their there this that these those a an at in on to it its
     """.split()
 )
 
 _INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
-    (Intent.NUMBER, re.compile(r"\b(bao nhieu|may|ty le|phan tram|so luong|bao xa|muc nao|how many|how much|"
+    (Intent.NUMBER, re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|so luong|muc nao|how many|how much|"
                                r"what percentage|what share|percent)\b")),
     (Intent.DATE, re.compile(r"\b(khi nao|ngay nao|thang nao|nam nao|bao gio|luc nao|thoi diem nao|"
                              r"thoi gian nao|han chot|thoi han|when|what date|deadline|by what date)\b")),
-    (Intent.WHO, re.compile(r"(^|\s)(ai|nguoi nao|vi nao|dong chi nao|co quan nao|don vi nao|who|whom)(\s|$)")),
+    (Intent.WHO, re.compile(r"(^|\s)(ai|nguoi nao|vi nao|dong chi nao|lanh dao nao|who|whom)(\s|$)")),
+    (Intent.ORG, re.compile(r"\b(co quan nao|don vi nao|so nao|bo nao|ban nao|to chuc nao|huyen nao|tinh nao|"
+                            r"xa nao|dia phuong nao|which agency|which department|which province|which district)\b")),
 ]  # fmt: skip
 
 _HAS_NUMBER = re.compile(r"\d")
+# Numbers that are dates, years, periods or document numbers rather than quantities.
+_NOT_QUANTITY = re.compile(
+    r"\b\d{4}\s*[-–]\s*\d{4}\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(năm|giai đoạn|tháng|ngày|quý|đề án|số)\s+\d+\b",
+    re.IGNORECASE,
+)
 _HAS_DATE = re.compile(
     r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|từ|trước|sau|đến)\s+\d{1,2}\b|\b(quý|tháng)\s+[IVX\d]+\b",
     re.IGNORECASE,
 )
-# Two or more capitalised words in a row, not opening the sentence: a person or an institution.
-_UPPER_WORD = r"[A-ZĐÀ-ỸẠ-Ỹ][^\s,.;:()]*"
-_HAS_NAME = re.compile(rf"(?<=[\s(,;:-]){_UPPER_WORD}(\s+{_UPPER_WORD}){{1,}}")
-_NAME_CUES = re.compile(r"\b(đồng chí|ông|bà|chủ tịch|giám đốc|bộ trưởng|thủ tướng|bí thư)\b", re.IGNORECASE)
+_CAP = r"[A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]+"
+_SURNAMES = (
+    "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Trương|Đinh|Lâm|Mai|Trịnh|Đoàn|Cao|"
+    "Lương|Hà|Tạ|Chu|Thái|Tô|Quách|Vương|Kiều|Triệu|Phùng|Lưu|Tăng|Nông|Lò|La|Kim|Đàm|Châu|Giang|Khổng|Lã|Mạc|"
+    "Thân|Tống|Tôn|Từ|Nghiêm|Âu|Diệp|Hứa|Lục|Mã|Quan|Thạch|Bế|Hầu|Ninh|Doãn|Trình|Bạch|Lại|Khúc|Hàn|Văn|Y"
+)
+_PERSON = re.compile(rf"\b(đồng chí|ông|bà|Đồng chí|Ông|Bà)\s+{_CAP}|\b({_SURNAMES})(\s+{_CAP}){{1,3}}\b")
+_ORG = re.compile(
+    r"\b(Sở|Bộ|Ban|Ủy ban|UBND|HĐND|Trung tâm|Công an|Văn phòng|Cục|Tổng cục|Viện|Tòa án|Kho bạc|Chi cục|"
+    r"Thanh tra|Hội đồng|Quốc hội|Chính phủ|Tỉnh ủy|Huyện ủy|Thành ủy|huyện|thị xã|thành phố|xã|tỉnh)\s+[A-ZĐÀ-ỸẠ-Ỹ]"
+)
 
 
 def fact_features(text: str) -> Feature:
     f = Feature.NONE
-    if _HAS_NUMBER.search(text):
+    if _HAS_NUMBER.search(_NOT_QUANTITY.sub(" ", text)):
         f |= Feature.NUMBER
     if _HAS_DATE.search(text):
         f |= Feature.DATE
-    if _HAS_NAME.search(text) or _NAME_CUES.search(text):
-        f |= Feature.NAME
+    if _PERSON.search(text):
+        f |= Feature.PERSON
+    if _ORG.search(text):
+        f |= Feature.ORG
     return f
 
 
@@ -95,27 +116,99 @@ class QueryPlan:
     content: list[str]  # distinct content syllables, for coverage
     intent: Intent
     english: bool
+    # Tone-canonical forms the user typed for each folded syllable (only when typed with diacritics).
+    accented: dict[str, str] = field(default_factory=dict)
+    # Words naming the kind of thing asked for ("cơ quan" in "cơ quan nào"): they weigh less.
+    soft: set[str] = field(default_factory=set)
+    # Abbreviation syllable -> its full forms: either side covers it.
+    alternatives: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    # Proper names the user capitalised ("Kon Tum"), as folded syllable runs.
+    entities: list[Phrase] = field(default_factory=list)
     repaired: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def folded(self) -> str:
-        return " ".join(" ".join(p) for p in self.phrases)
+    # The user's own words, folded, with abbreviations expanded (what fuzzy similarity compares).
+    folded: str = ""
+    # The user's own token runs (after English translation), in order.
+    base: list[Phrase] = field(default_factory=list)
 
 
 def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
     text = clean(question)
-    toks = tokens(text)
-    english = lexicon.looks_english(toks)
-    if english:
-        base: list[Phrase] = lexicon.translate_english(toks)
-    else:
-        base = [tuple(toks)]
+    pairs = token_pairs(text)
+    toks = [f for f, _ in pairs]
+    marked = has_vietnamese_marks(text)
+    english = not marked and lexicon.looks_english(toks)
+    base: list[Phrase] = lexicon.translate_english(toks) if english else [tuple(toks)]
     phrases: list[Phrase] = []
+    folded_parts: list[str] = []
+    alternatives: dict[str, tuple[Phrase, ...]] = {}
     for p in base:
         phrases.append(p)
-        phrases.extend(lexicon.expansions(p))
-    intent = question_intent(" ".join(" ".join(p) for p in (base if english else [tuple(toks)])))
+        for table in (lexicon.abbreviations, lexicon.synonyms):
+            if table is lexicon.synonyms:
+                folded_parts = [" ".join(x) for x in phrases]
+            for start, end, exps in table.find(p):
+                phrases.extend(exps)
+                for t in p[start:end]:
+                    alternatives[t] = alternatives.get(t, ()) + exps
+    intent = question_intent(" ".join(toks))
     if english:
-        intent |= question_intent(" ".join(toks))
-    content = list(dict.fromkeys(t for p in phrases for t in p if t not in STOPWORDS))
-    return QueryPlan(text=text, phrases=phrases, content=content, intent=intent, english=english)
+        intent |= question_intent(" ".join(" ".join(p) for p in base))
+    accented: dict[str, str] = {}
+    stop: set[str] = set()
+    if marked:
+        for f, a in pairs:
+            if a in STOP_ACCENTED:
+                stop.add(f)
+            elif f != a:
+                accented.setdefault(f, a)
+    else:
+        stop = {f for f in toks if f in STOPWORDS}
+    # A folded syllable typed both as a function word and as content (e.g. "có" and "cơ") stays content.
+    content_typed = {f for f, a in pairs if a not in STOP_ACCENTED} if marked else set()
+    stop -= content_typed
+    content = list(dict.fromkeys(t for p in base for t in p if t not in stop and (marked or t not in STOPWORDS)))
+    soft = {toks[i - k] for i, t in enumerate(toks) if t == "nao" for k in (1, 2) if i - k >= 0}
+    return QueryPlan(
+        text=text,
+        phrases=phrases,
+        content=content,
+        intent=intent,
+        english=english,
+        accented=accented,
+        soft=soft - {"huyen", "tinh", "xa"},
+        alternatives=alternatives,
+        entities=capitalised_names(text, lexicon),
+        folded=" ".join(folded_parts),
+        base=base,
+    )
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
+    """Runs of two or more capitalised words (not all-caps abbreviations): proper names."""
+    names: list[Phrase] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            toks = tuple(tokens(" ".join(run)))
+            if not lexicon.abbreviations.find(toks):
+                names.append(toks)
+        run.clear()
+
+    last_end = 0
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        adjacent = bool(run) and text[last_end : m.start()] == " "
+        last_end = m.end()
+        if word[:1].isupper() and not word.isupper():
+            if not adjacent:
+                flush()
+            run.append(word)
+        else:
+            flush()
+    flush()
+    return names

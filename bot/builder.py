@@ -12,7 +12,7 @@ from bot.lexicon import Lexicon
 from bot.models import Article
 from bot.parsing import article_facts
 from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
-from bot.textnorm import join_phrases
+from bot.textnorm import join_phrases, token_pairs
 
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
@@ -62,6 +62,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
                     kind=fact.kind.value,
                     text=fact.text,
                     folded=" ".join(" ".join(p) for p in phrases),
+                    accented=" ".join(a for f, a in token_pairs(fact.text) if f != a),
                     features=int(fact_features(fact.text)),
                 )
             )

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
@@ -88,7 +89,7 @@ def format_report(report: ReloadReport, limit: int = 50) -> str:
         lines.append(f"Duplicates ({len(report.replaced)}):")
         lines.extend(f"  = {note}" for note in report.replaced[:limit])
     if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)}:")
+        lines.append(f"Skipped {len(report.skipped)} file(s) or part(s):")
         lines.extend(f"  - {s.label}: {s.reason}" for s in report.skipped[:limit])
     return "\n".join(lines)
 
@@ -105,12 +106,17 @@ def format_ingest_report(report: IngestReport, limit: int = 50) -> str:
     return "\n".join(lines)
 
 
+def read_questions(stream: BinaryIO) -> list[str]:
+    """One question per input line; bytes that are not UTF-8 become U+FFFD instead of crashing."""
+    return [raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in stream]
+
+
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     service = await SearchService.open(settings.db_path, settings.knowledge_dir)
     try:
         questions = [" ".join(args.question)] if args.question else None
         if questions is None:
-            questions = [line.rstrip("\r\n") for line in sys.stdin]
+            questions = read_questions(sys.stdin.buffer)
         for q in questions:
             answer = await service.ask(q, limit=max(1, args.limit))
             if args.json:
@@ -210,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `cchc-bot sources | head`
+        sys.stderr.close()
+        return EXIT_OK
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
 

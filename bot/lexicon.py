@@ -17,6 +17,7 @@ from bot.textnorm import tokens
 
 ABBREVIATIONS_FILE = "abbreviations.toml"
 GLOSSARY_FILE = "glossary_en.toml"
+SYNONYMS_FILE = "synonyms.toml"
 
 Phrase = tuple[str, ...]
 
@@ -80,6 +81,7 @@ class PhraseTable:
 class Lexicon:
     abbreviations: PhraseTable = field(default_factory=PhraseTable)
     english: PhraseTable = field(default_factory=PhraseTable)
+    synonyms: PhraseTable = field(default_factory=PhraseTable)
 
     def expansions(self, toks: Sequence[str]) -> list[Phrase]:
         """Full forms of the abbreviations found in ``toks`` (to be indexed beside them)."""
@@ -111,13 +113,18 @@ class Lexicon:
         return out
 
     def to_dict(self) -> dict[str, dict[str, list[str]]]:
-        return {"abbreviations": self.abbreviations.to_mapping(), "glossary": self.english.to_mapping()}
+        return {
+            "abbreviations": self.abbreviations.to_mapping(),
+            "glossary": self.english.to_mapping(),
+            "synonyms": self.synonyms.to_mapping(),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Mapping[str, Sequence[str]]]) -> Lexicon:
         return cls(
             abbreviations=PhraseTable.from_mapping(data.get("abbreviations", {})),
             english=PhraseTable.from_mapping(data.get("glossary", {})),
+            synonyms=PhraseTable.from_mapping(data.get("synonyms", {})),
         )
 
 
@@ -134,13 +141,33 @@ def _read_table(path: Path, section: str) -> PhraseTable:
     return PhraseTable.from_mapping(table)
 
 
+def _read_groups(path: Path) -> PhraseTable:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LexiconError(f"{path}: {exc}") from None
+    groups = data.get("synonyms", {}).get("groups") if isinstance(data.get("synonyms"), dict) else None
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and all(isinstance(x, str) for x in g) for g in groups
+    ):
+        raise LexiconError(f'{path}: expected [synonyms] groups = [["...", "..."], ...]')
+    mapping: dict[str, list[str]] = {}
+    for group in groups:
+        for phrase in group:
+            mapping.setdefault(phrase, []).extend(p for p in group if p != phrase)
+    return PhraseTable.from_mapping(mapping)
+
+
 def load_lexicon(*folders: Path) -> Lexicon:
     """The lexicon from the given folders, later folders overriding earlier entries."""
     abbreviations = PhraseTable()
     english = PhraseTable()
+    synonyms = PhraseTable()
     for folder in folders:
+        if (folder / SYNONYMS_FILE).is_file():
+            synonyms = synonyms.merged(_read_groups(folder / SYNONYMS_FILE))
         if (folder / ABBREVIATIONS_FILE).is_file():
             abbreviations = abbreviations.merged(_read_table(folder / ABBREVIATIONS_FILE, "abbreviations"))
         if (folder / GLOSSARY_FILE).is_file():
             english = english.merged(_read_table(folder / GLOSSARY_FILE, "glossary"))
-    return Lexicon(abbreviations=abbreviations, english=english)
+    return Lexicon(abbreviations=abbreviations, english=english, synonyms=synonyms)

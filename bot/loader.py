@@ -52,9 +52,7 @@ def _rank(article: Article, path: Path) -> tuple[object, ...]:
 
 def article_files(folder: Path) -> list[Path]:
     return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.name not in NON_ARTICLE_FILES and not p.name.startswith(".")
+        p for p in folder.rglob("*") if p.is_file() and p.name not in NON_ARTICLE_FILES and not p.name.startswith(".")
     )
 
 
@@ -76,8 +74,9 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
             progress(done, len(files))
         parser = parsers.get(path.suffix.lower())
         if parser is None:
-            reason = f"unsupported file type {path.suffix or '(none)'}"
-            result.skipped.append(SkippedFile(path=str(path), reason=reason))
+            result.skipped.append(
+                SkippedFile(path=str(path), reason=f"unsupported file type {path.suffix or '(none)'}")
+            )
             continue
         try:
             parsed = parser(path)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, plan_query
+from bot.analysis import Feature, Intent, QueryPlan, plan_query
 from bot.builder import ARTICLE_INDEX, FACT_INDEX, index_from_blobs
 from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
@@ -33,9 +34,14 @@ MAX_QUESTION_CHARS = 1000
 CANDIDATES = 60
 ARTICLE_WEIGHT = 0.6
 # Confidence thresholds: the best fact must cover this share of the question's content...
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
 # ...and reach this final score.
 MIN_SCORE = 0.45
+# Credit for a question syllable found in the article's headline (title, caption) / elsewhere in it.
+HEADLINE_CREDIT = 0.7
+ARTICLE_CREDIT = 0.25
+# Weight of a known syllable that the fact's whole article lacks.
+MISSING_KNOWN_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class Snapshot:
     vocabulary: list[str]
     built_at: str
     recency: npt.NDArray[np.float32]
+    # Folded syllables of each article's title and caption (what the article is about).
+    headline_tokens: list[frozenset[str]]
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
@@ -64,6 +72,11 @@ class Snapshot:
         span = float(stamps.max() - stamps.min()) or 1.0
         article_recency = ((stamps - stamps.min()) / span).astype(np.float32)
         fact_article = np.array([f.article_id for f in facts], dtype=np.int32)
+        headlines: list[set[str]] = [set() for _ in articles]
+        for f in facts:
+            if f.kind != FactKind.BODY.value:
+                toks = f.folded.split()
+                headlines[f.article_id].update(toks, bigrams(toks))
         return cls(
             articles=articles,
             facts=facts,
@@ -74,7 +87,8 @@ class Snapshot:
             lexicon=lexicon,
             vocabulary=[t for t in fact_index.vocab if "_" not in t and not t[:1].isdigit()],
             built_at=data.meta.get("built_at", ""),
-            recency=article_recency[fact_article] if len(facts) else np.zeros(0, np.float32),
+            recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
+            headline_tokens=[frozenset(h) for h in headlines],
         )
 
     @property
@@ -86,12 +100,24 @@ class Snapshot:
         return tuple(a.title for a in newest[:limit])
 
 
+@dataclass(frozen=True)
+class _Unit:
+    tokens: tuple[str, ...]
+    term: str  # the index term: a syllable, or a pair "a_b"
+    weight: float
+    known: bool
+    alternatives: tuple[tuple[str, ...], ...] = ()
+
+
 @dataclass
 class _Candidate:
     fact: int
     score: float
     coverage: float
     matched: tuple[str, ...]
+    lexical: float = 0.0
+    similarity: float = 0.0
+    intent: float = 0.0
 
 
 class Searcher:
@@ -103,42 +129,48 @@ class Searcher:
     # -- query preparation -----------------------------------------------------------------
 
     def _repair(self, plan: QueryPlan) -> None:
-        """Replace syllables the index has never seen by the closest known one (typos)."""
-        index = self.snap.fact_index
+        """Replace syllables the index has never seen by the closest known one (typos).
+
+        A short syllable is only repaired when the repair forms a known syllable pair
+        with a neighbour: a one-letter edit of a short syllable is too often another
+        real word ("vàng" is not a typo of "văn").
+        """
+        vocab = self.snap.fact_index.vocab
         fixed: list[tuple[str, ...]] = []
         for phrase in plan.phrases:
-            out: list[str] = []
-            for tok in phrase:
-                if tok in index.vocab or tok[:1].isdigit() or len(tok) < 2 or tok in STOPWORDS:
-                    out.append(tok)
+            out = list(phrase)
+            for i, tok in enumerate(phrase):
+                if tok in vocab or tok[:1].isdigit() or len(tok) < 2:
                     continue
-                best = self._closest(tok)
-                if best:
-                    plan.repaired[tok] = best
-                    out.append(best)
-                else:
-                    out.append(tok)
+                for cand in self._closest(tok):
+                    left = f"{out[i - 1]}_{cand}" if i > 0 else ""
+                    right = f"{cand}_{phrase[i + 1]}" if i + 1 < len(phrase) else ""
+                    if left in vocab or right in vocab or (len(tok) >= 6 and len(cand) >= 6):
+                        plan.repaired[tok] = cand
+                        out[i] = cand
+                        break
             fixed.append(tuple(out))
         plan.phrases = fixed
+        plan.base = [tuple(plan.repaired.get(t, t) for t in p) for p in plan.base]
         plan.content = list(dict.fromkeys(plan.repaired.get(t, t) for t in plan.content))
+        for old, new in plan.repaired.items():
+            plan.accented.pop(old, None)
+            plan.accented.pop(new, None)
 
-    def _closest(self, tok: str) -> str | None:
+    def _closest(self, tok: str) -> list[str]:
+        """Known syllables one edit away (two for long ones), most frequent first."""
         max_dist = 1 if len(tok) <= 5 else 2
-        hits = process.extract(
-            tok, self.snap.vocabulary, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=20
-        )
-        if not hits:
-            return None
-        best_dist = min(h[1] for h in hits)
-        pool = [h[0] for h in hits if h[1] == best_dist]
-        return max(pool, key=lambda t: (self.snap.fact_index.df(t), t))
+        hits = process.extract(tok, self.snap.vocabulary, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=30)
+        df = self.snap.fact_index.df
+        return [h[0] for h in sorted(hits, key=lambda h: (h[1], -df(h[0]), h[0]))]
 
     def _weighted_terms(self, plan: QueryPlan) -> list[tuple[str, float]]:
         weights: dict[str, float] = {}
         repaired = set(plan.repaired.values())
+        content = set(plan.content)
         for phrase in plan.phrases:
             for tok in phrase:
-                w = 0.3 if tok in STOPWORDS else (0.6 if tok in repaired else 1.0)
+                w = 0.3 if tok not in content else (0.6 if tok in repaired else 1.0)
                 weights[tok] = max(weights.get(tok, 0.0), w)
             for bg in bigrams(phrase):
                 weights[bg] = max(weights.get(bg, 0.0), 1.0)
@@ -146,23 +178,94 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------------------
 
-    def _coverage(self, plan: QueryPlan, fact: int, fact_tokens: set[str]) -> tuple[float, tuple[str, ...]]:
+    def _units(self, plan: QueryPlan) -> list[_Unit]:
+        """The question's content as units: known two-syllable words ("chủ trì") or single syllables.
+
+        A compound counts only where the fact has its syllables side by side, so "chủ trì"
+        is not covered by "Chủ tịch ... Quảng Trị".
+        """
         index = self.snap.fact_index
-        art_index = self.snap.article_index
-        article = int(self.snap.fact_article[fact])
-        max_idf = math.log1p(index.n_docs + 0.5)
+        vocab = index.vocab
+        unknown_w = math.log1p(index.n_docs + 0.5) * 0.8
+        content = set(plan.content)
+
+        def weight(t: str) -> float:
+            w = index.idf(t) if t in vocab else unknown_w
+            return w * 0.5 if t in plan.soft else w
+
+        units: dict[tuple[str, ...], _Unit] = {}
+        for phrase in plan.base:
+            i = 0
+            while i < len(phrase):
+                a = phrase[i]
+                if a not in content:
+                    i += 1
+                    continue
+                b = phrase[i + 1] if i + 1 < len(phrase) else None
+                pair = f"{a}_{b}"
+                alt = plan.alternatives.get(a, ())
+                if b is not None and b in content and pair in vocab and alt == plan.alternatives.get(b, ()):
+                    units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True, alt))
+                    i += 2
+                    continue
+                units.setdefault((a,), _Unit((a,), a, weight(a), a in vocab, alt))
+                i += 1
+        return list(units.values())
+
+    def _coverage(
+        self,
+        plan: QueryPlan,
+        units: list[_Unit],
+        fact: int,
+        fact_terms: set[str],
+        accented: set[str],
+    ) -> tuple[float, tuple[str, ...]]:
+        """Share of the question's content (IDF-weighted) that the fact, or its article, covers.
+
+        * in the fact: full credit (partial when the user's diacritics differ from the fact's,
+          or when a two-syllable word's syllables are there but apart); an abbreviation is
+          covered by its full form and the reverse;
+        * in the article's title or caption: most of the credit (news sentences leave out
+          the subject the headline states);
+        * elsewhere in the article: a little credit;
+        * a known word missing from the whole article counts double against it (the
+          question is about something this article does not mention); a syllable unknown
+          to the index counts as a rare word the fact lacks.
+        A proper name the user wrote that the knowledge base knows, but not from this
+        article, halves the coverage.
+        """
+        snap = self.snap
+        art_index = snap.article_index
+        article = int(snap.fact_article[fact])
+        headline = snap.headline_tokens[article]
         total = got = 0.0
         matched: list[str] = []
-        for term in plan.content:
-            known = term in index.vocab
-            w = index.idf(term) if known else max_idf * 0.8
-            total += w
-            if term in fact_tokens:
-                got += w
-                matched.append(term)
-            elif known and art_index.contains(term, article):
-                got += 0.5 * w
-        return (got / total if total else 0.0), tuple(matched)
+        for unit in units:
+            w = unit.weight
+            total_w = w
+            if unit.term in fact_terms or any(
+                all(t in fact_terms for t in alt) for alt in unit.alternatives
+            ):
+                mismatched = sum(
+                    1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accented
+                )
+                got += w * (1.0 - 0.4 * mismatched / len(unit.tokens))
+                matched.extend(unit.tokens)
+            elif unit.term in headline:
+                got += HEADLINE_CREDIT * w
+            elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
+                got += 0.4 * w
+            elif unit.known and art_index.contains(unit.term, article):
+                got += ARTICLE_CREDIT * w
+            elif unit.known:
+                total_w = MISSING_KNOWN_WEIGHT * w
+            total += total_w
+        coverage = got / total if total else 0.0
+        for name in plan.entities:
+            pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
+            if all(p in art_index.vocab for p in pairs) and not all(art_index.contains(p, article) for p in pairs):
+                coverage *= 0.5
+        return coverage, tuple(matched)
 
     @staticmethod
     def _intent_bonus(intent: Intent, features: Feature) -> float:
@@ -172,8 +275,52 @@ class Searcher:
         if intent & Intent.DATE:
             bonus += 0.1 if features & Feature.DATE else -0.06
         if intent & Intent.WHO:
-            bonus += 0.08 if features & Feature.NAME else -0.06
+            bonus += 0.08 if features & Feature.PERSON else -0.06
+        elif intent & Intent.ORG:
+            bonus += 0.05 if features & Feature.ORG else -0.03
         return bonus
+
+    def rank(self, plan: QueryPlan) -> list[_Candidate]:
+        """Candidates for a planned question, best first (no threshold applied)."""
+        snap = self.snap
+        if plan.english:
+            # English words the glossary did not translate are not evidence either way.
+            vocab = snap.fact_index.vocab
+            plan.content = [t for t in plan.content if t in vocab or t[:1].isdigit()]
+        else:
+            self._repair(plan)
+        terms = self._weighted_terms(plan)
+        fact_scores = snap.fact_index.scores(terms)
+        fact_scores[~snap.answerable] = 0.0
+        fmax = float(fact_scores.max()) if len(fact_scores) else 0.0
+        if fmax <= 0:
+            return []
+        art_scores = snap.article_index.scores(terms)
+        amax = float(art_scores.max()) or 1.0
+        combined = fact_scores / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article]
+        combined[fact_scores <= 0] = 0.0
+        cand_ids = top_k(combined, CANDIDATES)
+        cmax = float(combined[cand_ids[0]]) if len(cand_ids) else 1.0
+        q_folded = plan.folded
+        units = self._units(plan)
+        cands: list[_Candidate] = []
+        for fid in cand_ids.tolist():
+            row = snap.facts[fid]
+            toks = row.folded.split()
+            fact_terms = {*toks, *bigrams(toks)}
+            coverage, matched = self._coverage(plan, units, fid, fact_terms, set(row.accented.split()))
+            sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
+            intent = self._intent_bonus(plan.intent, Feature(row.features))
+            score = (
+                0.35 * float(combined[fid]) / cmax
+                + 0.25 * sim
+                + 0.40 * coverage
+                + intent
+                + 0.01 * float(snap.recency[fid])
+            )
+            cands.append(_Candidate(fid, score, coverage, matched, float(combined[fid]) / cmax, sim, intent))
+        cands.sort(key=lambda c: c.score, reverse=True)
+        return cands
 
     def search(self, question: str, limit: int = 3) -> Answer:
         snap = self.snap
@@ -187,35 +334,12 @@ class Searcher:
         plan = plan_query(text, snap.lexicon)
         if not plan.content and not plan.phrases:
             return Answer(question=question, answered=False, reason="no_words", suggestions=snap.topics())
-        self._repair(plan)
-        terms = self._weighted_terms(plan)
-        fact_scores = snap.fact_index.scores(terms)
-        fact_scores[~snap.answerable] = 0.0
-        fmax = float(fact_scores.max()) if len(fact_scores) else 0.0
-        if fmax <= 0:
+        cands = self.rank(plan)
+        if not cands:
             return Answer(question=question, answered=False, reason="no_match", suggestions=snap.topics())
-        art_scores = snap.article_index.scores(terms)
-        amax = float(art_scores.max()) or 1.0
-        combined = fact_scores / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article]
-        combined[fact_scores <= 0] = 0.0
-        cand_ids = top_k(combined, CANDIDATES)
-        cmax = float(combined[cand_ids[0]]) if len(cand_ids) else 1.0
-        q_folded = plan.folded
-        cands: list[_Candidate] = []
-        for fid in cand_ids.tolist():
-            row = snap.facts[fid]
-            fact_tokens = set(row.folded.split())
-            coverage, matched = self._coverage(plan, fid, fact_tokens)
-            sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
-            score = (
-                0.35 * float(combined[fid]) / cmax
-                + 0.25 * sim
-                + 0.40 * coverage
-                + self._intent_bonus(plan.intent, Feature(row.features))
-                + 0.01 * float(snap.recency[fid])
-            )
-            cands.append(_Candidate(fid, score, coverage, matched))
-        cands.sort(key=lambda c: c.score, reverse=True)
+        best = cands[0]
+        if best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
+            return Answer(question=question, answered=False, reason="low_confidence", suggestions=snap.topics())
         results: list[SearchResult] = []
         seen: set[str] = set()
         for c in cands:
@@ -238,8 +362,4 @@ class Searcher:
             )
             if len(results) >= limit:
                 break
-        best = cands[0]
-        if best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
-            return Answer(question=question, answered=False, reason="low_confidence", suggestions=snap.topics())
         return Answer(question=question, answered=True, results=tuple(results))
-

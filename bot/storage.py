@@ -6,6 +6,7 @@ in the middle of it only ever see the old or the new knowledge, never a mix.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -43,6 +44,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             kind TEXT NOT NULL,
             text TEXT NOT NULL,
             folded TEXT NOT NULL,
+            accented TEXT NOT NULL DEFAULT '',
             features INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX facts_article ON facts(article_id);
@@ -97,6 +99,7 @@ class FactRow:
     kind: str
     text: str
     folded: str
+    accented: str
     features: int
 
 
@@ -145,10 +148,8 @@ class Database:
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA busy_timeout = 5000")
-            try:
+            with contextlib.suppress(sqlite3.OperationalError):  # read-only media: keep the default journal
                 await conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass  # read-only media: keep the default journal
             await db.migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -207,8 +208,12 @@ class Database:
                 ],
             )  # fmt: skip
             await conn.executemany(
-                "INSERT INTO facts (id, article_id, position, kind, text, folded, features) VALUES (?,?,?,?,?,?,?)",
-                [(f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.features) for f in data.facts],
+                "INSERT INTO facts (id, article_id, position, kind, text, folded, accented, features)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.accented, f.features)
+                    for f in data.facts
+                ],
             )
             await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
             await conn.executemany(
@@ -233,12 +238,11 @@ class Database:
         ) as cur:
             rows = list(await cur.fetchall())
         articles = [
-            ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9])
-            for r in rows
+            ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows
         ]
         paragraphs = [json.loads(r[10]) for r in rows]
         async with conn.execute(
-            "SELECT id, article_id, position, kind, text, folded, features FROM facts ORDER BY id"
+            "SELECT id, article_id, position, kind, text, folded, accented, features FROM facts ORDER BY id"
         ) as cur:
             facts = [FactRow(*r) for r in await cur.fetchall()]
         async with conn.execute("SELECT name, data FROM index_blobs") as cur:

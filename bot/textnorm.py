@@ -16,6 +16,7 @@ spaces) lands on the same folded syllables as the stored facts.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ __all__ = [
     "fold",
     "has_vietnamese_marks",
     "terms",
+    "token_pairs",
     "tokens",
     "tone_canonical",
 ]
@@ -41,10 +43,14 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_RE = re.compile(f"[{_TONES}]")
 # Combining marks that are neither a tone nor a Vietnamese vowel mark (circumflex, breve, horn).
-_COMBINING_NON_VOWEL = re.compile(r"[\u0304\u0305\u0307\u0308\u030a-\u031a\u031c-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_COMBINING_NON_VOWEL = re.compile(
+    r"[\u0304\u0305\u0307\u0308\u030a-\u031a\u031c-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 
 # Letters that fold to ASCII but are not decomposed by NFD.
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "ı": "i", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss"})
+_FOLD_EXTRA = str.maketrans(
+    {"đ": "d", "Đ": "d", "ð": "d", "ı": "i", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss"}
+)
 
 # Onsets after which a lone final ``y`` is the same syllable as ``i``
 # (quý/quí, kỹ/kĩ, lý/lí, mỹ/mĩ, sỹ/sĩ, hy/hi).
@@ -52,7 +58,6 @@ _IY = re.compile(r"\b(b|c|d|g|gh|h|k|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)y\b
 
 # A token: a run of letters, or a number possibly with internal , . / (87,36 - 2/2 - 02/02/2024).
 _TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
-
 
 
 def clean(text: str) -> str:
@@ -73,8 +78,8 @@ def fold(text: str) -> str:
     """Case- and diacritic-folded text with single spaces (the indexed form)."""
     text = clean(text).casefold()
     text = unicodedata.normalize("NFD", text)
-    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA)
-    return _IY.sub(r"\1i", text)
+    text = _COMBINING.sub("", text).translate(_FOLD_EXTRA).replace("%", " phan tram ")
+    return _SPACES.sub(" ", _IY.sub(r"\1i", text)).strip()
 
 
 def tone_canonical(text: str) -> str:
@@ -85,7 +90,7 @@ def tone_canonical(text: str) -> str:
     marks (â, ă, ơ, ư, ê, ô) and đ are kept, punctuation is dropped.
     """
     out: list[str] = []
-    for word in _TOKEN.findall(clean(text).casefold()):
+    for word in _TOKEN.findall(clean(text).casefold().replace("%", " phần trăm ")):
         decomposed = unicodedata.normalize("NFD", word)
         tone = next((str(_TONES.index(c) + 1) for c in decomposed if c in _TONES), "")
         base = unicodedata.normalize("NFC", _COMBINING_NON_VOWEL.sub("", _TONE_RE.sub("", decomposed)))
@@ -98,9 +103,21 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def token_pairs(text: str) -> list[tuple[str, str]]:
+    """(folded, tone-canonical) pairs of each syllable or number of ``text``."""
+    out: list[tuple[str, str]] = []
+    for word in _TOKEN.findall(clean(text).casefold().replace("%", " phần trăm ")):
+        folded = _TOKEN.findall(fold(word))
+        if len(folded) == 1:
+            out.append((folded[0], tone_canonical(word)))
+        else:  # a letter that folds to several tokens: keep the folded ones
+            out.extend((f, f) for f in folded)
+    return out
+
+
 def bigrams(toks: Sequence[str]) -> list[str]:
     """Adjacent syllable pairs, written ``a_b``."""
-    return [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
+    return [f"{a}_{b}" for a, b in itertools.pairwise(toks)]
 
 
 def terms(toks: Sequence[str]) -> list[str]:

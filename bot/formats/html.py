@@ -50,9 +50,7 @@ def canonical_url(url: str) -> str | None:
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         return None
-    query = "&".join(
-        p for p in parts.query.split("&") if p and not p.lower().startswith(_TRACKING_PREFIXES)
-    )
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith(_TRACKING_PREFIXES))
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 
@@ -86,8 +84,10 @@ def _selectolax_fields(html: str, base_url: str | None) -> PageFields:
     url = _meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]')
     h1 = tree.css_first("h1")
     title_node = tree.css_first("title")
-    title = _meta(tree, 'meta[property="og:title"]') or (h1.text(strip=True) if h1 else None) or (
-        title_node.text(strip=True) if title_node else None
+    title = (
+        _meta(tree, 'meta[property="og:title"]')
+        or (h1.text(strip=True) if h1 else None)
+        or (title_node.text(strip=True) if title_node else None)
     )
     published = parse_datetime(_meta(tree, *_DATE_META, "time[datetime]"))
     author = _meta(tree, 'meta[name="author"]', 'meta[property="article:author"]')

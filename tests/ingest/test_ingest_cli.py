@@ -22,7 +22,12 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], check=False, capture_output=True, text=True, env=env, cwd=cwd,
+        [sys.executable, "-m", "bot", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
         timeout=120,
     )
 

@@ -57,9 +57,7 @@ async def test_feed_url_fetches_item_pages_and_falls_back_to_summaries(
     assert summary.results[0].url == QUANG_NINH
 
 
-async def test_refusals_are_reported_and_nothing_is_written(
-    site: LocalSite, tmp_path: Path, knowledge: Path
-) -> None:
+async def test_refusals_are_reported_and_nothing_is_written(site: LocalSite, tmp_path: Path, knowledge: Path) -> None:
     strict = make_settings(tmp_path, knowledge, allow_private_urls=False)
     service = await SearchService.open(strict.db_path, strict.knowledge_dir)
     try:

@@ -1,0 +1,65 @@
+"""Shared fixtures: knowledge folders (the seed, the shared synthetic articles) and opened services."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.service import SearchService
+from tests.helpers import SEED_PATH, SHARED_ARTICLES
+
+ServiceFactory = Callable[[Path], Awaitable[SearchService]]
+
+
+@pytest.fixture
+def seed_folder(tmp_path: Path) -> Path:
+    """A knowledge folder holding only the bundled seed article."""
+    folder = tmp_path / "seed_only"
+    folder.mkdir()
+    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
+    return folder
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    """The seed plus copies of ``shared/eval/articles/*.txt`` (skipped when shared/ is absent)."""
+    shared = sorted(SHARED_ARTICLES.glob("*.txt")) if SHARED_ARTICLES.is_dir() else []
+    if not shared:
+        pytest.skip(f"shared test articles not found in {SHARED_ARTICLES}")
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
+    for path in shared:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+async def open_service(tmp_path: Path) -> AsyncIterator[ServiceFactory]:
+    """Open a :class:`SearchService` on a fresh temp DB for a folder; all are closed afterwards."""
+    opened: list[SearchService] = []
+
+    async def factory(folder: Path) -> SearchService:
+        db_path = tmp_path / f"db{len(opened)}" / "index.sqlite3"
+        service = await SearchService.open(db_path, folder)
+        opened.append(service)
+        return service
+
+    yield factory
+    for service in opened:
+        await service.close()
+
+
+@pytest.fixture
+async def service(knowledge_dir: Path, open_service: ServiceFactory) -> SearchService:
+    """A service over the seed and the shared synthetic articles."""
+    return await open_service(knowledge_dir)
+
+
+@pytest.fixture
+async def seed_service(seed_folder: Path, open_service: ServiceFactory) -> SearchService:
+    """A service over the seed alone (always available)."""
+    return await open_service(seed_folder)
