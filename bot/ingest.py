@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -173,7 +174,7 @@ class _Collector:
             found: list[Candidate] = []
             files = await asyncio.to_thread(article_files, path)
             for done, file in enumerate(files, start=1):
-                found.extend(await self._guarded(str(file), report, self._file(file, report)))
+                found.extend(await self.guarded(str(file), report, self._file(file, report)))
                 if self.progress is not None:
                     self.progress(f"folder {path}", done, len(files))
             return found
@@ -181,15 +182,17 @@ class _Collector:
             raise ParseError("no such file or folder")
         return await self._file(path, report)
 
-    async def _guarded(self, where: str, report: TargetReport, work: object) -> list[Candidate]:
+    async def guarded(self, where: str, report: TargetReport, work: Awaitable[list[Candidate]]) -> list[Candidate]:
         try:
-            return await work  # type: ignore[misc, no-any-return]
+            return await work
         except FetchError as exc:
             report.skipped.append(SkippedFile(path=where, reason=exc.reason))
         except ParseError as exc:
             report.skipped.append(SkippedFile(path=where, reason=str(exc)))
         except OSError as exc:
             report.skipped.append(SkippedFile(path=where, reason=f"cannot read: {exc.strerror or exc}"))
+        except Exception as exc:  # one unreadable source must not stop the others
+            report.skipped.append(SkippedFile(path=where, reason=f"cannot parse: {type(exc).__name__}: {exc}"))
         return []
 
 
@@ -281,7 +284,7 @@ async def ingest(
     for target in targets:
         part = TargetReport(target=target)
         report.targets.append(part)
-        candidates = await collector._guarded(target, part, collector.collect(target, part))
+        candidates = await collector.guarded(target, part, collector.collect(target, part))
         for candidate in _best_per_url(candidates, part):
             _store(candidate, known, knowledge_dir, part)
     return report
@@ -305,7 +308,8 @@ async def ingest_and_reload(
     report = await ingest(targets, service.knowledge_dir, client, settings, resolver=resolver, progress=progress)
     if report.written or always_reload:
         try:
-            report.reload = await service.reload()
+            files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
+            report.reload = await service.reload(progress=files)
         except ReloadError as exc:
             report.reload = exc.report
             report.reload_error = str(exc)
