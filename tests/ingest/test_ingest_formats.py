@@ -16,7 +16,7 @@ from bot.formats.jsonl import parse_jsonl_file
 from bot.loader import PARSERS, load_folder
 from bot.parsing import VIETNAM_TZ, ParseError
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, SEED_KNOWLEDGE
 
 
 def test_saved_html_page_gives_title_date_site_canonical_url_author_and_body() -> None:
@@ -165,3 +165,9 @@ def test_folder_load_reports_every_source() -> None:
     # same content under another URL: left out
     assert "https://tinmoi.example.vn/copy/bo-phan-mot-cua-cap-xa.html" not in urls
     assert any("same content" in note for note in result.replaced)
+
+
+def test_lexicon_files_are_not_reported_as_articles() -> None:
+    result = load_folder(SEED_KNOWLEDGE)
+    assert result.skipped == []
+    assert len(result.articles) == 1
