@@ -251,7 +251,11 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         if old_file.suffix.lower() == ".txt" and old_file.parent.resolve().is_relative_to(knowledge_dir.resolve()):
             target = old_file  # the older version's file gets the new text
         known.by_hash.pop(old[0].content_hash(), None)
-    _write_atomically(target, text)
+    try:
+        _write_atomically(target, text)
+    except OSError as exc:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=f"cannot write {target}: {exc.strerror or exc}"))
+        return
     (report.updated if old is not None else report.added).append(url)
     report.files.append(str(target))
     known.by_url[url] = (article, str(target))

@@ -151,3 +151,13 @@ async def test_failed_reload_keeps_the_previous_index(service: SearchService, se
     after = await service.ask("Phiên họp thứ bảy Ban Chỉ đạo cải cách hành chính")
     assert after.answered
     assert after.results[0].url == before.results[0].url
+
+
+async def test_unwritable_knowledge_folder_is_reported_not_raised(settings: Settings, tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / article_file_name(KON_TUM)).mkdir()  # a folder where the file should go: replace fails
+    async with _offline_client() as client:
+        report = await ingest([str(FIXTURES / "page_chuyen_doi_so.html")], blocked, client, settings)
+    assert report.written == 0
+    assert "cannot write" in report.skipped[0].reason
