@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.analysis import fact_features, text_phrases
+from bot.analysis import capitalised_names, fact_features, text_phrases
 from bot.index import BM25Index
 from bot.lexicon import Lexicon
 from bot.models import Article
@@ -34,6 +34,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
     facts: list[FactRow] = []
     fact_docs: list[list[str]] = []
     article_docs: list[list[str]] = []
+    names: dict[str, set[int]] = {}
     for article_id, (article, source) in enumerate(articles):
         rows.append(
             ArticleRow(
@@ -68,6 +69,10 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
             )
             fact_docs.append(terms)
             doc.extend(terms)
+            for name in capitalised_names(fact.text, lexicon):
+                for size in range(2, len(name) + 1):
+                    for start in range(len(name) - size + 1):
+                        names.setdefault(" ".join(name[start : start + size]), set()).add(article_id)
         article_docs.append(doc)
     blobs = {
         **index_blobs(FACT_INDEX, BM25Index.build(fact_docs)),
@@ -79,5 +84,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
         "lexicon": json.dumps(lexicon.to_dict(), ensure_ascii=False),
         "articles": str(len(rows)),
         "facts": str(len(facts)),
+        # Capitalised names (folded) -> the articles that mention them.
+        "names": json.dumps({k: sorted(v) for k, v in names.items()}, ensure_ascii=False),
     }
     return KnowledgeData(articles=rows, paragraphs=paragraphs, facts=facts, blobs=blobs, meta=meta)

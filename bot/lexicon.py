@@ -84,8 +84,25 @@ class Lexicon:
     synonyms: PhraseTable = field(default_factory=PhraseTable)
 
     def expansions(self, toks: Sequence[str]) -> list[Phrase]:
-        """Full forms of the abbreviations found in ``toks`` (to be indexed beside them)."""
-        return [e for _, _, exps in self.abbreviations.find(toks) for e in exps]
+        """Full forms of the abbreviations in ``toks``, to be indexed beside them.
+
+        The first phrase is ``toks`` with each abbreviation replaced in place by its first
+        full form (so "Trưởng BCĐ" also reads "Trưởng Ban Chỉ đạo", pairs included); further
+        full forms of ambiguous abbreviations follow as phrases of their own.
+        """
+        matches = self.abbreviations.find(toks)
+        if not matches:
+            return []
+        substituted: list[str] = []
+        others: list[Phrase] = []
+        pos = 0
+        for start, end, exps in matches:
+            substituted.extend(toks[pos:start])
+            substituted.extend(exps[0])
+            others.extend(exps[1:])
+            pos = end
+        substituted.extend(toks[pos:])
+        return [tuple(substituted), *others]
 
     def looks_english(self, toks: Sequence[str]) -> bool:
         markers = [t for t in toks if t in _ENGLISH_MARKERS]

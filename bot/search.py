@@ -46,6 +46,14 @@ ARTICLE_CREDIT = 0.25
 MISSING_KNOWN_WEIGHT = 2.0
 # Weight of a word the index has never seen (the knowledge base does not talk about it).
 UNKNOWN_WEIGHT = 1.0
+# Re-ranking weights: BM25 (facts + articles), rapidfuzz similarity, coverage, recency (tie-break).
+W_LEXICAL = 0.35
+W_SIMILARITY = 0.2
+W_COVERAGE = 0.6
+W_RECENCY = 0.01
+# Coverage factors for a capitalised name in the question that no article mentions, or only others do.
+UNKNOWN_NAME_FACTOR = 0.45
+OTHER_ARTICLE_NAME_FACTOR = 0.5
 # Share of the credit lost when the user typed a syllable with other diacritics than the fact's.
 ACCENT_MISMATCH_PENALTY = 0.7
 
@@ -66,6 +74,8 @@ class Snapshot:
     recency: npt.NDArray[np.float32]
     # Folded syllables of each article's title and caption (what the article is about).
     headline_tokens: list[frozenset[str]]
+    # Capitalised names (folded, space-joined) -> the articles that mention them.
+    names: dict[str, frozenset[int]]
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
@@ -95,6 +105,7 @@ class Snapshot:
             built_at=data.meta.get("built_at", ""),
             recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
             headline_tokens=[frozenset(h) for h in headlines],
+            names={k: frozenset(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
         )
 
     @property
@@ -197,7 +208,9 @@ class Searcher:
 
         def weight(t: str) -> float:
             w = index.idf(t) if t in vocab else unknown_w
-            return w * 0.5 if t in plan.soft else w
+            if t in plan.soft:
+                return w * 0.5
+            return w * 2.0 if t in plan.focus else w
 
         units: dict[tuple[str, ...], _Unit] = {}
         for phrase in plan.base:
@@ -271,9 +284,17 @@ class Searcher:
             total += total_w
         coverage = got / total if total else 0.0
         for name in plan.entities:
+            mentioned_in = snap.names.get(" ".join(name))
             pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
-            if all(p in art_index.vocab for p in pairs) and not all(art_index.contains(p, article) for p in pairs):
-                coverage *= 0.5
+            if mentioned_in is not None:
+                known, here = True, article in mentioned_in
+            else:  # never capitalised in the articles: fall back to the words themselves
+                known = all(p in art_index.vocab for p in pairs)
+                here = known and all(art_index.contains(p, article) for p in pairs)
+            if not known:
+                coverage *= UNKNOWN_NAME_FACTOR  # a name the knowledge base never mentions
+            elif not here:
+                coverage *= OTHER_ARTICLE_NAME_FACTOR  # a name known only from other articles
         return coverage, tuple(matched)
 
     @staticmethod
@@ -284,7 +305,7 @@ class Searcher:
         if intent & Intent.DATE:
             bonus += 0.1 if features & Feature.DATE else -0.06
         if intent & Intent.WHO:
-            bonus += 0.08 if features & Feature.PERSON else -0.06
+            bonus += 0.08 if features & Feature.PERSON else -0.25
         elif intent & Intent.ORG:
             bonus += 0.05 if features & Feature.ORG else -0.03
         return bonus
@@ -321,11 +342,11 @@ class Searcher:
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
             intent = self._intent_bonus(plan.intent, Feature(row.features))
             score = (
-                0.35 * float(combined[fid]) / cmax
-                + 0.25 * sim
-                + 0.40 * coverage
+                W_LEXICAL * float(combined[fid]) / cmax
+                + W_SIMILARITY * sim
+                + W_COVERAGE * coverage
                 + intent
-                + 0.01 * float(snap.recency[fid])
+                + W_RECENCY * float(snap.recency[fid])
             )
             cands.append(_Candidate(fid, score, coverage, matched, float(combined[fid]) / cmax, sim, intent))
         cands.sort(key=lambda c: c.score, reverse=True)
