@@ -9,6 +9,7 @@ import sys
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
+import httpx
 from telegram.constants import UpdateType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -28,6 +29,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.feed_refresh import schedule_feed_refresh
+from bot.fetch import make_client
 from bot.service import SearchService
 from bot.telegram import handlers
 from bot.telegram.health import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
@@ -54,6 +57,9 @@ async def _post_init(application: App) -> None:
     if data.service_ is None:
         data.service_ = await SearchService.open(settings.db_path, settings.knowledge_dir)
         data.owns_service = True
+    if data.http_ is None:
+        data.http_ = make_client(settings)
+        data.owns_http = True
     purged = await data.service.db.purge_query_log(settings.query_log_retention_days)
     if purged:
         log.info("purged %d query-log rows older than %d days", purged, settings.query_log_retention_days)
@@ -66,6 +72,8 @@ async def _post_init(application: App) -> None:
         application.job_queue.run_repeating(
             _heartbeat, interval=HEARTBEAT_SECONDS, first=HEARTBEAT_SECONDS, name="heartbeat"
         )
+        if schedule_feed_refresh(application.job_queue, data.service, settings) is not None:
+            log.info("refreshing %d feed(s) every %d min", len(settings.feeds), settings.feed_refresh_minutes)
     log.info("bot @%s ready: %d articles", application.bot.username, len(data.service.sources()))
 
 
@@ -83,6 +91,10 @@ async def _beat(settings: Settings) -> None:
 
 async def _post_shutdown(application: App) -> None:
     data = application.bot_data
+    if data.owns_http and data.http_ is not None:
+        await data.http_.aclose()
+        data.http_ = None
+        data.owns_http = False
     if data.owns_service and data.service_ is not None:
         await data.service_.close()
         data.service_ = None
@@ -102,8 +114,7 @@ def add_handlers(application: App) -> None:
             CommandHandler("privacy", handlers.privacy, filters=fresh),
             CommandHandler("reload", handlers.reload, filters=fresh),
             CommandHandler("stats", handlers.stats, filters=fresh),
-            # Content ingestion (/add <url>, admin only) is another module's work: register its
-            # CommandHandler here and add it to menu.ADMIN_COMMANDS.
+            CommandHandler("add", handlers.add, filters=fresh),
             MessageHandler(new_text & private, handlers.private_text),
             MessageHandler(new_text & groups, handlers.group_text),
             MessageHandler(fresh & filters.COMMAND & private, handlers.unknown_command),
@@ -119,8 +130,9 @@ def build_application(
     service: SearchService | None = None,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    http_client: httpx.AsyncClient | None = None,
 ) -> App:
-    """The bot application; ``service`` and ``request`` are for tests (the caller then owns them)."""
+    """The bot application; ``service``, ``request`` and ``http_client`` are for tests (the caller then owns them)."""
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
         raise ValueError(NO_BOT_CREDENTIAL_HELP)
     builder = (
@@ -143,6 +155,9 @@ def build_application(
     if service is not None:
         data.service_ = service
         data.owns_service = False
+    if http_client is not None:
+        data.http_ = http_client
+        data.owns_http = False
     add_handlers(application)
     return application
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from contextlib import suppress
 from html import escape
 
 from telegram import (
@@ -16,9 +18,10 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.ingest import ingest_and_reload
 from bot.models import Answer
 from bot.service import ReloadError
 from bot.telegram import keyboards, render
@@ -304,6 +307,36 @@ async def reload(update: Update, context: Context) -> None:
         await _reply(message, render.reload_error_html(str(exc), exc.report))
         return
     await _reply(message, render.reload_html(report))
+
+
+def add_url(args: Sequence[str] | None) -> str | None:
+    """The one http(s) URL ``/add`` was given, or None (no argument, several, or not http/https)."""
+    if not args or len(args) != 1:
+        return None
+    return render.safe_url(args[0].strip())
+
+
+async def add(update: Update, context: Context) -> None:
+    """``/add <url>``: fetch one article (or feed), add it to the knowledge folder, reload, report."""
+    message = await _admin_message(update, context, "add")
+    if message is None:
+        return
+    url = add_url(context.args)
+    if url is None:
+        await _reply(message, render.ADD_USAGE_HTML)
+        return
+    data = _data(context)
+    with suppress(TelegramError):  # "typing…" while fetching is a courtesy only
+        await message.chat.send_action(ChatAction.TYPING)
+    # Async all the way (the parsing runs in threads): questions keep being answered meanwhile.
+    async with data.add_lock:
+        report = await ingest_and_reload(data.service, [url], data.http, data.config)
+    log.info(
+        "/add: %d added, %d updated, %d unchanged, %d skipped",
+        len(report.added), len(report.updated), len(report.unchanged), len(report.skipped),
+    )  # fmt: skip
+    titles = {row.url: row.title for row in data.service.sources()}
+    await _reply(message, render.ingest_html(report, titles))
 
 
 async def stats(update: Update, context: Context) -> None:

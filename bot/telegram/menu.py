@@ -27,7 +27,7 @@ ADMIN_COMMANDS = (
     *PRIVATE_COMMANDS,
     BotCommand("reload", "Nạp lại dữ liệu từ thư mục kiến thức"),
     BotCommand("stats", "Thống kê câu hỏi 7 ngày qua"),
-    # /add (content ingestion) joins this list when it lands.
+    BotCommand("add", "Thêm bài viết từ địa chỉ web: /add URL"),
 )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from bot.ingest import IngestReport
 from bot.models import Answer, ReloadReport, SearchResult
 from bot.storage import ArticleRow, Stats
 from bot.textnorm import clean, fold, has_vietnamese_marks
@@ -208,7 +209,7 @@ def help_html(bot_username: str | None, titles: Sequence[str], *, group: bool = 
     lines.append("")
     lines.append("Lệnh: /sources danh sách bài viết · /privacy quyền riêng tư · /help hướng dẫn")
     if admin:
-        lines.append("Quản trị: /reload nạp lại dữ liệu · /stats thống kê")
+        lines.append("Quản trị: /reload nạp lại dữ liệu · /stats thống kê · <code>/add URL</code> thêm bài viết")
     return _fit_blocks(["\n".join(lines)], required=1)
 
 
@@ -280,6 +281,61 @@ def reload_html(report: ReloadReport) -> str:
 def reload_error_html(message: str, report: ReloadReport | None) -> str:
     head = f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(message, 500))}"
     return _fit_blocks([head, *(_report_lists(report) if report else [])], required=1)
+
+
+ADD_USAGE_HTML = (
+    "Cách dùng: <code>/add URL</code>, ví dụ <code>/add https://baochinhphu.vn/bai-viet.htm</code>\n"
+    "Gửi kèm đúng một địa chỉ web (bắt đầu bằng http:// hoặc https://) của một bài báo hoặc một nguồn tin"
+    " RSS/Atom: bot sẽ tải về, thêm vào dữ liệu và nạp lại để trả lời được câu hỏi về bài đó."
+)
+
+
+def _url_list(label: str, urls: Sequence[str], titles: Mapping[str, str], limit: int = 10) -> str:
+    lines = [f"<b>{label} ({len(urls)}):</b>"]
+    lines.extend(f"• {link(titles.get(u, u), u)}" for u in urls[:limit])
+    if len(urls) > limit:
+        lines.append(f"• … và {len(urls) - limit} bài khác")
+    return "\n".join(lines)
+
+
+def ingest_html(report: IngestReport, titles: Mapping[str, str]) -> str:
+    """The answer to ``/add``: what was added, updated, unchanged or skipped (with why), then the reload.
+
+    ``titles`` maps article URLs to titles (the service's sources), so articles show as links.
+    """
+    added, updated, unchanged, skipped = report.added, report.updated, report.unchanged, report.skipped
+    if added:
+        head = "✅ <b>Đã thêm bài viết mới</b>"
+    elif updated:
+        head = "🔄 <b>Đã cập nhật bài viết</b>"
+    elif unchanged:
+        head = "ℹ️ <b>Bài viết đã có, không có gì thay đổi</b>"
+    else:
+        head = "⚠️ <b>Không thêm được bài viết nào</b>"
+    head += (
+        f"\nThêm mới: {len(added)} · Cập nhật: {len(updated)} · Không đổi: {len(unchanged)} · Bỏ qua: {len(skipped)}"
+    )
+    if report.reload_error:
+        status = f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(report.reload_error, 500))}"
+    elif report.reload is not None:
+        status = (
+            f"Đã nạp lại dữ liệu: {len(report.reload.loaded)} bài viết, {report.reload.facts} câu,"
+            f" trong {report.reload.seconds:.2f} giây."
+        )
+    else:
+        status = "Không có gì mới nên dữ liệu không cần nạp lại."
+    blocks = [head, status]
+    for label, urls in (("Thêm mới", added), ("Cập nhật", updated), ("Không đổi", unchanged)):
+        if urls:
+            blocks.append(_url_list(label, urls, titles))
+    if skipped:
+        blocks.append(
+            f"<b>Bỏ qua ({len(skipped)}):</b>\n"
+            + "\n".join(f"• {escape(shorten(s.label, 150))}: {escape(shorten(s.reason, 300))}" for s in skipped[:10])
+        )
+    if report.reload is not None:
+        blocks.extend(_report_lists(report.reload))
+    return _fit_blocks(blocks, required=2)
 
 
 PRIVACY_HTML = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeAlias
 
+import httpx
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
@@ -84,7 +86,7 @@ class RecentEdits:
 
 @dataclass
 class BotData:
-    """``application.bot_data``: settings and the search service (opened in ``post_init``).
+    """``application.bot_data``: settings, the search service and the HTTP client (opened in ``post_init``).
 
     PTB creates it without arguments (``ContextTypes(bot_data=BotData)``); ``build_application``
     binds the settings right after, before any update is processed.
@@ -96,6 +98,9 @@ class BotData:
     flood: FloodGuard | None = None
     admin_menus: set[int] = field(default_factory=set)  # admin chats whose command menu is set
     recent_edits: RecentEdits = field(default_factory=RecentEdits)
+    http_: httpx.AsyncClient | None = None  # fetches the pages /add ingests
+    owns_http: bool = False
+    add_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /add at a time
 
     @property
     def config(self) -> Settings:
@@ -108,6 +113,12 @@ class BotData:
         if self.service_ is None:
             raise RuntimeError("the search service is not open yet (post_init has not run)")
         return self.service_
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self.http_ is None:
+            raise RuntimeError("the HTTP client is not open yet (post_init has not run)")
+        return self.http_
 
     def user_hash(self, user_id: int | None) -> str | None:
         return hash_user(user_id, self.config.user_hash_salt.get_secret_value())
