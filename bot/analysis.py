@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
 
@@ -156,8 +157,15 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
             for t in p[start:end]:
                 alternatives[t] = alternatives.get(t, ()) + exps
     folded = " ".join(" ".join(x) for x in phrases)
+    canonical = [a for _, a in pairs]
     for p in base:
         for start, end, exps in lexicon.synonyms.find(p):
+            if (
+                marked
+                and not english
+                and not lexicon.synonyms.written_as(tuple(p[start:end]), " ".join(canonical[start:end]))
+            ):
+                continue  # same letters, other diacritics: another word ("sợ" is not "số")
             phrases.extend(exps)
             for t in p[start:end]:
                 alternatives[t] = alternatives.get(t, ()) + exps
@@ -190,7 +198,7 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
         soft=soft - {"huyen", "tinh", "xa"},
         focus=focus - STOPWORDS if intent & Intent.WHO else set(),
         alternatives=alternatives,
-        entities=capitalised_names(text, lexicon),
+        entities=list(dict.fromkeys([*capitalised_names(text, lexicon), *place_names(toks, lexicon)])),
         folded=folded,
         base=base,
         untranslated=untranslated,
@@ -204,6 +212,11 @@ _TITLE_WORDS = frozenset(
     thường tỉnh huyện xã phường quận ngày tháng năm theo tại trong sau trước các những người cán hệ trường
     bệnh viện phòng chi kho tổng liên mặt đảng đoàn lãnh giám bí đại ông bà anh chị""".split()
 )
+
+
+def place_names(toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
+    """Known place names in a folded token run, written in any case or without diacritics."""
+    return [tuple(toks[start:end]) for start, end, _ in lexicon.places.find(toks)]
 
 
 def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:

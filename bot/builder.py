@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.analysis import capitalised_names, fact_features, text_phrases
+from bot.analysis import capitalised_names, fact_features, place_names, text_phrases
 from bot.index import BM25Index
 from bot.lexicon import Lexicon
 from bot.models import Article
@@ -14,6 +14,8 @@ from bot.parsing import article_facts
 from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import join_phrases, token_pairs
 
+# Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
+INDEX_FORMAT = "3"
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 
@@ -69,7 +71,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
             )
             fact_docs.append(terms)
             doc.extend(terms)
-            for name in capitalised_names(fact.text, lexicon):
+            for name in (*capitalised_names(fact.text, lexicon), *place_names(phrases[0], lexicon)):
                 for size in range(2, len(name) + 1):
                     for start in range(len(name) - size + 1):
                         names.setdefault(" ".join(name[start : start + size]), set()).add(article_id)
@@ -81,6 +83,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
     meta = {
         "built_at": datetime.now(UTC).isoformat(),
         "schema_version": str(SCHEMA_VERSION),
+        "index_format": INDEX_FORMAT,
         "lexicon": json.dumps(lexicon.to_dict(), ensure_ascii=False),
         "articles": str(len(rows)),
         "facts": str(len(facts)),

@@ -15,7 +15,9 @@ from bot.models import Article, SkippedFile
 from bot.parsing import ParseError, parse_article_text
 
 # Files in a knowledge folder that are configuration, not articles.
-NON_ARTICLE_FILES = frozenset({"abbreviations.toml", "synonyms.toml", "glossary_en.toml", "feeds.toml", "README.md"})
+NON_ARTICLE_FILES = frozenset(
+    {"abbreviations.toml", "synonyms.toml", "glossary_en.toml", "places.toml", "feeds.toml", "README.md"}
+)
 
 Parser = Callable[[Path], list[Article] | ParsedFile]
 Progress = Callable[[int, int], None]  # (files done, files in all)

@@ -117,6 +117,13 @@ class Snapshot:
         return tuple(a.title for a in newest[:limit])
 
 
+def _phrase_in(phrase: tuple[str, ...], terms: set[str]) -> bool:
+    """Whether a text with these syllables and syllable pairs contains ``phrase`` (pairs adjacent)."""
+    if len(phrase) == 1:
+        return phrase[0] in terms
+    return all(f"{a}_{b}" in terms for a, b in itertools.pairwise(phrase))
+
+
 @dataclass(frozen=True)
 class _Unit:
     tokens: tuple[str, ...]
@@ -268,7 +275,7 @@ class Searcher:
                 )
                 got += w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
                 matched.extend(unit.tokens)
-            elif alt := next((a for a in unit.alternatives if all(t in fact_terms for t in a)), None):
+            elif alt := next((a for a in unit.alternatives if _phrase_in(a, fact_terms)), None):
                 got += w
                 matched.extend(alt)
             elif unit.term in headline:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot.builder import build_knowledge
+from bot.builder import INDEX_FORMAT, build_knowledge
 from bot.lexicon import LexiconError, load_lexicon
 from bot.loader import LoadResult, Progress, load_folder
 from bot.models import Answer, ReloadReport, SourceReport
@@ -118,6 +118,9 @@ class SearchService:
         service = cls(db, knowledge_dir)
         try:
             data = await db.load_knowledge()
+            if data is not None and data.meta.get("index_format") != INDEX_FORMAT:
+                log.warning("the index in %s was built by another version; rebuilding it", db_path)
+                data = None
             if data is not None:
                 service._snapshot = await asyncio.to_thread(Snapshot.from_data, data)
             elif build_if_empty:
