@@ -76,6 +76,8 @@ class Snapshot:
     headline_tokens: list[frozenset[str]]
     # Capitalised names (folded, space-joined) -> the articles that mention them.
     names: dict[str, frozenset[int]]
+    # Every syllable with diacritics that the facts use, in tone-canonical form.
+    accented_vocab: frozenset[str]
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
@@ -106,6 +108,7 @@ class Snapshot:
             recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
             headline_tokens=[frozenset(h) for h in headlines],
             names={k: frozenset(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
+            accented_vocab=frozenset(w for f in facts for w in f.accented.split()),
         )
 
     @property
@@ -213,8 +216,14 @@ class Searcher:
         unknown_w = math.log1p(index.n_docs + 0.5) * 0.8
         content = set(plan.content)
 
+        def known(t: str) -> bool:
+            # Typed with diacritics the articles never use ("thẩm" where they only say "tham"):
+            # another word that folds the same, unless a known pair vouches for it (a typo).
+            written = plan.accented.get(t)
+            return t in vocab and (written is None or written in self.snap.accented_vocab)
+
         def weight(t: str) -> float:
-            w = index.idf(t) if t in vocab else unknown_w
+            w = index.idf(t) if known(t) else unknown_w
             if t in plan.soft:
                 return w * 0.5
             return w * 2.0 if t in plan.focus else w
@@ -234,7 +243,7 @@ class Searcher:
                     units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True, alt))
                     i += 2
                     continue
-                units.setdefault((a,), _Unit((a,), a, weight(a), a in vocab, alt))
+                units.setdefault((a,), _Unit((a,), a, weight(a), known(a), alt))
                 i += 1
         return list(units.values())
 
