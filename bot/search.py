@@ -39,6 +39,8 @@ ARTICLE_WEIGHT = 0.6
 MIN_COVERAGE = 0.4
 # ...and reach this final score.
 MIN_SCORE = 0.45
+# Further ("related") results must still cover this much of the question.
+RELATED_MIN_COVERAGE = 0.3
 # Credit for a question syllable found in the article's headline (title, caption) / elsewhere in it.
 HEADLINE_CREDIT = 0.7
 ARTICLE_CREDIT = 0.25
@@ -403,7 +405,7 @@ class Searcher:
         seen: set[str] = set()
         for c in cands:
             row = snap.facts[c.fact]
-            if row.folded in seen:
+            if row.folded in seen or (results and c.coverage < RELATED_MIN_COVERAGE):
                 continue
             seen.add(row.folded)
             art = snap.articles[row.article_id]
