@@ -153,7 +153,7 @@ async def test_on_a_tie_the_newer_article_ranks_first(tmp_path: Path, open_servi
 async def test_results_are_distinct_ranked_and_cited(corpus: SearchService) -> None:
     answer = await corpus.ask("hồ sơ đăng ký kinh doanh hộ cá thể", limit=5)
     assert answer.answered
-    assert len(answer.results) == 5
+    assert 2 <= len(answer.results) <= 5  # related facts must still cover part of the question
     scores = [r.score for r in answer.results]
     assert scores == sorted(scores, reverse=True)
     assert len({r.text for r in answer.results}) == len(answer.results)
