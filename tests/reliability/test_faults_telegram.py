@@ -7,9 +7,9 @@ is slow but fine and a 1.5 s stall is a timeout.
 from __future__ import annotations
 
 import signal
-from datetime import timedelta
 import time
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +187,9 @@ async def test_transient_failures_are_retried_with_bounded_backoff() -> None:
     assert RetryingRateLimiter(retries=10).delay(10) == 8.0  # capped
 
 
-@pytest.mark.parametrize("error", [BadRequest("Bad Request: can't parse entities"), Forbidden("Forbidden: bot was blocked by the user")])
+@pytest.mark.parametrize(
+    "error", [BadRequest("Bad Request: can't parse entities"), Forbidden("Forbidden: bot was blocked by the user")]
+)
 async def test_refusals_are_final(error: Exception) -> None:
     rl, slept = limiter()
     call = Script(error)
