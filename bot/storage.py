@@ -212,6 +212,8 @@ class Database:
         path = Path(path)
         if path.exists() and not _writable(path):
             return await cls._open_read_only(path, busy_timeout)
+        if not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+            raise StorageError(f"cannot open or create database {path}: the folder {path.parent} is not writable")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
