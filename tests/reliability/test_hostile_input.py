@@ -7,6 +7,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.service import SearchService
 from bot.storage import ArticleRow, Stats
 from bot.telegram import render
 from bot.textnorm import clean, fold, tokens
-from tests.emulator.server import BotApiEmulator
+from tests.emulator.server import BotApiEmulator, Call
 from tests.helpers import article_text
 from tests.reliability.conftest import (
     HOSTILE_PARAGRAPHS,
@@ -261,6 +262,23 @@ def test_every_reply_to_a_hostile_run_is_valid_telegram_html(emu: BotApiEmulator
     texts = [str(c.result["text"]) for c in replies]
     assert any("<script>document.cookie</script>" in t for t in texts)  # shown as text, never as markup
     assert "error while handling" not in bot.log_text()
+
+
+def _answers(query_id: str, call: Call) -> bool:
+    return str(call.params["inline_query_id"]) == query_id
+
+
+def test_hostile_inline_queries_get_valid_results(emu: BotApiEmulator, bot: BotProcess) -> None:
+    """Inline mode: every result's message is valid Telegram HTML (the emulator refuses anything else)."""
+    rejected = len(emu.rejections)
+    for i, query in enumerate(["<b>TTHC</b> trực tuyến", "xác thực điện tử javascript <script>", "😀\u202e\x00",
+                               "cổng chứng thực điện tử document.cookie", "&amp; <i> **x**"]):  # fmt: skip
+        mark = emu.mark()
+        query_id = emu.inline(3101 + i, query)
+        call = emu.wait_call("answerInlineQuery", partial(_answers, query_id), since=mark, timeout=10)
+        for result in call.params["results"]:
+            assert_valid_html(str(result["input_message_content"]["message_text"]))
+    assert emu.rejections[rejected:] == []
 
 
 HOSTILE_PAGE = """<!doctype html><html><head><title>Cổng dịch vụ công mới</title>
