@@ -131,6 +131,7 @@ def add_handlers(application: App) -> None:
             MessageHandler(fresh & filters.COMMAND & private, handlers.unknown_command),
             CallbackQueryHandler(handlers.button),
             InlineQueryHandler(handlers.inline_query),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, handlers.edited_command),
         ]
     )
     application.add_error_handler(handlers.error)

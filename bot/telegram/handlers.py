@@ -322,6 +322,16 @@ async def stats(update: Update, context: Context) -> None:
     await _reply(message, render.stats_html(result, STATS_DAYS))
 
 
+async def edited_command(update: Update, context: Context) -> None:
+    """An edited command is never acted on (editing must not re-run /reload); it is only logged."""
+    message = update.edited_message
+    if message is None or message.text is None:
+        return
+    user = update.effective_user
+    command = message.text.split(maxsplit=1)[0][:40]
+    log.warning("ignored edited command %s from user %s", command, _data(context).user_hash(user.id if user else None))
+
+
 # -- inline mode --------------------------------------------------------------------------------
 
 

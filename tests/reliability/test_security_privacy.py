@@ -109,13 +109,18 @@ async def test_admin_commands_from_non_admins_are_refused_and_logged(
     assert not called & {"getChatMember", "getChatAdministrators"}  # Telegram's chat admins are not bot admins
 
 
-async def test_edited_commands_are_never_acted_on(harness: Harness) -> None:
+async def test_edited_commands_are_refused_and_logged(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     reloads = harness.service.reloads
-    for uid in (USER, ADMIN):
-        await harness.feed(edited("/reload", uid=uid))
-        await harness.feed(edited(QUESTION, uid=uid))
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.handlers"):
+        for uid in (USER, ADMIN):
+            await harness.feed(edited("/reload", uid=uid))
+            await harness.feed(edited(QUESTION, uid=uid))
     assert harness.service.reloads == reloads
     assert harness.request.of("sendMessage") == []
+    lines = [r.getMessage() for r in caplog.records if "ignored edited command /reload" in r.getMessage()]
+    assert len(lines) == 2
+    assert str(hash_user(USER, SALT)) in lines[0]
+    assert str(USER) not in lines[0]
     assert "edited_message" not in ALLOWED_UPDATES  # not even fetched from Telegram
 
 
