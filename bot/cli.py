@@ -114,7 +114,9 @@ def read_questions(stream: BinaryIO) -> list[str]:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
         questions = [" ".join(args.question)] if args.question else None
         if questions is None:
@@ -133,7 +135,9 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _reload(settings: Settings) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir, build_if_empty=False)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
         with TerminalProgress() as progress:
             report = await service.reload(settings.knowledge_dir, progress=progress.files)
@@ -150,7 +154,9 @@ async def _reload(settings: Settings) -> int:
 
 
 async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir, build_if_empty=False)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
         async with make_client(settings) as client:
             with TerminalProgress() as progress:
@@ -173,7 +179,9 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
 
 
 async def _sources(settings: Settings, as_json: bool) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
         rows = service.sources()
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,17 @@ from bot.loader import LoadResult, Progress, load_folder
 from bot.models import Answer, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
 from bot.search import Searcher, Snapshot
-from bot.storage import ArticleRow, Database, KnowledgeData, Stats
+from bot.storage import (
+    BUSY_TIMEOUT,
+    ArticleRow,
+    Database,
+    DatabaseCorrupt,
+    KnowledgeData,
+    Stats,
+    StorageError,
+    classify,
+    move_aside,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +124,42 @@ class SearchService:
         self.reloads = 0
 
     @classmethod
-    async def open(cls, db_path: Path, knowledge_dir: Path, *, build_if_empty: bool = True) -> SearchService:
-        db = await Database.open(db_path)
+    async def open(
+        cls, db_path: Path, knowledge_dir: Path, *, build_if_empty: bool = True, busy_timeout: float = BUSY_TIMEOUT
+    ) -> SearchService:
+        """Open the database and its index; a corrupted database is moved aside and rebuilt.
+
+        Raises :class:`~bot.storage.StorageError` with a clear message when the database cannot
+        be used (locked by another process, read-only without an index, unfixable).
+        """
+        try:
+            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout)
+        except DatabaseCorrupt as exc:
+            moved = move_aside(Path(db_path))
+            log.error("%s; moved it aside to %s and rebuilding the index from %s", exc, moved, knowledge_dir)
+            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout)
+
+    @classmethod
+    async def _open(
+        cls, db_path: Path, knowledge_dir: Path, build_if_empty: bool, busy_timeout: float
+    ) -> SearchService:
+        db = await Database.open(db_path, busy_timeout=busy_timeout)
         service = cls(db, knowledge_dir)
         try:
-            data = await db.load_knowledge()
-            if data is not None and data.meta.get("index_format") != INDEX_FORMAT:
+            try:
+                data = await db.load_knowledge()
+            except sqlite3.Error as exc:
+                raise classify(db.path, exc, busy_timeout) from None
+            if data is not None and data.meta.get("index_format") != INDEX_FORMAT and not db.read_only:
                 log.warning("the index in %s was built by another version; rebuilding it", db_path)
                 data = None
             if data is not None:
                 service._snapshot = await asyncio.to_thread(Snapshot.from_data, data)
+            elif db.read_only:
+                raise StorageError(
+                    f"database {db.path} is read-only and holds no index: make it writable or set CCHC_DB_PATH"
+                    " to a writable place, so the index can be built from the knowledge folder"
+                )
             elif build_if_empty:
                 await service.reload()
         except BaseException:
@@ -158,6 +195,8 @@ class SearchService:
         ``progress`` is called (from a worker thread) as files are read.
         """
         folder = knowledge_dir or self.knowledge_dir
+        if self.db.read_only:
+            raise ReloadError(f"database {self.db.path} is read-only: the index cannot be rebuilt")
         async with self._reload_lock:
             loader = load_folder if progress is None else partial(load_folder, progress=progress)
             built = await asyncio.to_thread(build_from_folder, folder, loader, self.known_articles())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from contextlib import suppress
@@ -19,11 +20,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.ingest import ingest_and_reload
 from bot.models import Answer
 from bot.service import ReloadError
+from bot.storage import StorageError
 from bot.telegram import keyboards, render
 from bot.telegram.keyboards import DeleteHistory, Feedback, More, SourcesPage
 from bot.telegram.menu import ensure_admin_menu
@@ -118,22 +120,28 @@ async def _answer(update: Update, context: Context, question: str) -> None:
     started = time.perf_counter()
     answer = await data.service.ask(question, limit=PAGE + 1)
     latency_ms = (time.perf_counter() - started) * 1000
-    log_id = await data.service.db.log_query(
-        question=question,
-        answered=answer.answered,
-        top_fact_id=answer.results[0].fact_id if answer.answered and answer.results else None,
-        latency_ms=latency_ms,
-        user_hash=data.user_hash(user.id if user else None),
-        chat_type=message.chat.type,
-    )
+    try:
+        log_id: int | None = await data.service.db.log_query(
+            question=question,
+            answered=answer.answered,
+            top_fact_id=answer.results[0].fact_id if answer.answered and answer.results else None,
+            latency_ms=latency_ms,
+            user_hash=data.user_hash(user.id if user else None),
+            chat_type=message.chat.type,
+        )
+    except (StorageError, sqlite3.Error) as exc:  # locked, read-only or full: answer anyway
+        log.warning("question not logged: %s", exc)
+        log_id = None
     await _reply(message, render.answer_html(answer, 0, PAGE), _answer_markup(answer, log_id, 0))
 
 
-def _answer_markup(answer: Answer, log_id: int, offset: int) -> InlineKeyboardMarkup | None:
+def _answer_markup(answer: Answer, log_id: int | None, offset: int) -> InlineKeyboardMarkup | None:
     if not answer.answered or not answer.results:
         return None
     shown = answer.results[offset : offset + PAGE]
     url = shown[0].url if shown else None
+    if log_id is None:  # not logged: no "more" or feedback buttons, they need the log row
+        return keyboards.article_keyboard(url)
     return keyboards.answer_keyboard(log_id, url, offset, len(answer.results), PAGE)
 
 
@@ -347,6 +355,16 @@ async def stats(update: Update, context: Context) -> None:
     await _reply(message, render.stats_html(result, STATS_DAYS))
 
 
+async def edited_command(update: Update, context: Context) -> None:
+    """An edited command is never acted on (editing must not re-run /reload); it is only logged."""
+    message = update.edited_message
+    if message is None or message.text is None:
+        return
+    user = update.effective_user
+    command = message.text.split(maxsplit=1)[0][:40]
+    log.warning("ignored edited command %s from user %s", command, _data(context).user_hash(user.id if user else None))
+
+
 # -- inline mode --------------------------------------------------------------------------------
 
 
@@ -379,6 +397,10 @@ async def inline_query(update: Update, context: Context) -> None:
 
 async def error(update: object, context: Context) -> None:
     """Log the failure (the logging filter keeps the token out) and tell the user."""
+    if isinstance(context.error, Forbidden):  # the user blocked the bot or left: nobody to tell
+        user = update.effective_user if isinstance(update, Update) else None
+        log.info("reply skipped, %s: user %s", context.error, context.bot_data.user_hash(user.id if user else None))
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return

@@ -10,6 +10,12 @@ Group messages are delivered as with privacy mode on: commands (``/cmd`` or
 
 The test side (``say``, ``press``, ``inline``, ``wait_call``...) is plain blocking code,
 safe to call from the test thread.
+
+Faults (:meth:`BotApiEmulator.inject`) make the next matching calls fail as Telegram or the
+network sometimes do: 429 with ``retry_after``, 5xx, a slow answer, a request that stalls and is
+lost, a request that is carried out but whose answer never comes (the ambiguous case), a dropped
+connection, 403 "bot was blocked by the user". :meth:`BotApiEmulator.delivered` then tells how
+many messages really reached a chat, so a test sees a duplicate or a loss.
 """
 
 from __future__ import annotations
@@ -54,6 +60,41 @@ class Call:
     ok: bool
     result: Any = None
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+FAULT_KINDS = {"429", "5xx", "slow", "stall", "stall_after", "drop", "blocked"}
+
+
+@dataclass
+class Fault:
+    """Make the next ``times`` calls of ``method`` (to ``chat_id``, when given) fail this way.
+
+    * ``429``: "Too Many Requests" with ``retry_after`` seconds; nothing is done
+    * ``5xx``: HTTP ``status`` (500 by default); nothing is done
+    * ``slow``: the call is carried out after ``seconds``
+    * ``stall``: no answer for ``seconds``, then the request is dropped undone (lost on the way)
+    * ``stall_after``: the call is carried out, but its answer comes only after ``seconds``
+    * ``drop``: the connection is closed without an answer; nothing is done
+    * ``blocked``: 403 "Forbidden: bot was blocked by the user"
+    """
+
+    kind: str
+    method: str = "sendMessage"
+    times: int = 1
+    chat_id: int | None = None
+    seconds: float = 0.0
+    status: int = 500
+    retry_after: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {self.kind!r}")
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self.times <= 0 or self.method.lower() != method.lower():
+            return False
+        return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
 
 @dataclass
@@ -86,6 +127,8 @@ class BotApiEmulator:
         self._closing = False
         self.webhook_deliveries = 0
         self._pusher: asyncio.Task[None] | None = None
+        self._faults: list[Fault] = []
+        self.faults_hit: list[tuple[str, str, float]] = []  # (kind, method, monotonic time)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -179,7 +222,7 @@ class BotApiEmulator:
             params[key] = json.loads(value) if key in JSON_FIELDS else value
         return params
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
@@ -189,6 +232,11 @@ class BotApiEmulator:
             call = Call(method, {}, False, error=str(exc))
             self._record(call)
             return web.json_response({"ok": False, "error_code": 400, "description": str(exc)}, status=400)
+        fault = self._take_fault(method, params)
+        if fault is not None:
+            early = await self._fault_before(fault, request)
+            if early is not None:
+                return early
         handler = getattr(self, f"_m_{method.lower()}", None)
         try:
             if method.lower() == "getupdates":
@@ -204,7 +252,42 @@ class BotApiEmulator:
             return web.json_response(body, status=exc.code)
         if method.lower() != "getupdates" or result:
             self._record(Call(method, params, True, result=result))
+        if fault is not None and fault.kind == "stall_after":
+            await asyncio.sleep(fault.seconds)  # done, but the answer comes too late
         return web.json_response({"ok": True, "result": result})
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        with self._cond:
+            for fault in self._faults:
+                if fault.matches(method, params):
+                    fault.times -= 1
+                    self.faults_hit.append((fault.kind, method, time.monotonic()))
+                    self._cond.notify_all()
+                    return fault
+        return None
+
+    async def _fault_before(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:
+        """The failing answer of ``fault`` (None: go on and carry out the call)."""
+        if fault.kind == "429":
+            body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {fault.retry_after}",
+                    "parameters": {"retry_after": fault.retry_after}}  # fmt: skip
+            return web.json_response(body, status=429)
+        if fault.kind == "5xx":
+            body = {"ok": False, "error_code": fault.status, "description": "Internal Server Error"}
+            return web.json_response(body, status=fault.status)
+        if fault.kind == "blocked":
+            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            return web.json_response(body, status=403)
+        if fault.kind == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
+        if fault.kind == "stall":
+            await asyncio.sleep(fault.seconds)
+            return web.json_response({"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status=504)
+        if fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
+        return None
 
     def _record(self, call: Call) -> None:
         with self._cond:
@@ -530,6 +613,45 @@ class BotApiEmulator:
     def mark(self) -> int:
         with self._cond:
             return len(self.calls)
+
+    def inject(self, *faults: Fault) -> None:
+        with self._cond:
+            self._faults.extend(faults)
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._faults.clear()
+
+    def faults_left(self) -> int:
+        with self._cond:
+            return sum(max(f.times, 0) for f in self._faults)
+
+    def delivered(self, chat_id: int, since: int = 0) -> list[dict[str, Any]]:
+        """The messages the bot really sent to ``chat_id`` (after call index ``since``), oldest first."""
+        with self._cond:
+            return [c.result for c in self.calls[since:]
+                    if c.method == "sendMessage" and c.ok and int(c.params["chat_id"]) == chat_id]  # fmt: skip
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+        """Block until ``condition()`` (called under the emulator's lock) is true."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{what}: not met within {timeout}s")
+                self._cond.wait(min(left, 0.5))
+
+    def calls_after(self, cursor: int, timeout: float) -> list[Call]:
+        """The calls after index ``cursor``, waiting up to ``timeout`` for at least one."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.calls) <= cursor:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return []
+                self._cond.wait(left)
+            return self.calls[cursor:]
 
     def wait_call(
         self, method: str, pred: Callable[[Call], bool] = lambda c: True, *, since: int = 0, timeout: float = 10.0
