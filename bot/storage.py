@@ -225,6 +225,8 @@ class Database:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             await db._check_integrity()
             await conn.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: no fsync per query-log row; a power cut may lose the last rows, never the index.
+            await conn.execute("PRAGMA synchronous = NORMAL")
             await db.migrate()
         except sqlite3.Error as exc:
             await conn.close()
