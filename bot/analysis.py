@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
 
@@ -120,6 +121,8 @@ class QueryPlan:
     accented: dict[str, str] = field(default_factory=dict)
     # Words naming the kind of thing asked for ("cơ quan" in "cơ quan nào"): they weigh less.
     soft: set[str] = field(default_factory=set)
+    # The predicate right after "ai" ("ai chủ trì"): what the answer must say, it weighs more.
+    focus: set[str] = field(default_factory=set)
     # Abbreviation syllable -> its full forms: either side covers it.
     alternatives: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
     # Proper names the user capitalised ("Kon Tum"), as folded syllable runs.
@@ -146,17 +149,26 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
     else:
         base = [tuple(toks)]
     phrases: list[Phrase] = []
-    folded_parts: list[str] = []
     alternatives: dict[str, tuple[Phrase, ...]] = {}
     for p in base:
         phrases.append(p)
-        for table in (lexicon.abbreviations, lexicon.synonyms):
-            if table is lexicon.synonyms:
-                folded_parts = [" ".join(x) for x in phrases]
-            for start, end, exps in table.find(p):
-                phrases.extend(exps)
-                for t in p[start:end]:
-                    alternatives[t] = alternatives.get(t, ()) + exps
+        phrases.extend(lexicon.expansions(p))
+        for start, end, exps in lexicon.abbreviations.find(p):
+            for t in p[start:end]:
+                alternatives[t] = alternatives.get(t, ()) + exps
+    folded = " ".join(" ".join(x) for x in phrases)
+    canonical = [a for _, a in pairs]
+    for p in base:
+        for start, end, exps in lexicon.synonyms.find(p):
+            if (
+                marked
+                and not english
+                and not lexicon.synonyms.written_as(tuple(p[start:end]), " ".join(canonical[start:end]))
+            ):
+                continue  # same letters, other diacritics: another word ("sợ" is not "số")
+            phrases.extend(exps)
+            for t in p[start:end]:
+                alternatives[t] = alternatives.get(t, ()) + exps
     intent = question_intent(" ".join(toks))
     if english:
         intent |= question_intent(" ".join(" ".join(p) for p in base))
@@ -175,6 +187,7 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
     stop -= content_typed
     content = list(dict.fromkeys(t for p in base for t in p if t not in stop and (marked or t not in STOPWORDS)))
     soft = {toks[i - k] for i, t in enumerate(toks) if t == "nao" for k in (1, 2) if i - k >= 0}
+    focus = {toks[i + k] for i, t in enumerate(toks) if t == "ai" for k in (1, 2) if i + k < len(toks)}
     return QueryPlan(
         text=text,
         phrases=phrases,
@@ -183,15 +196,27 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
         english=english,
         accented=accented,
         soft=soft - {"huyen", "tinh", "xa"},
+        focus=focus - STOPWORDS if intent & Intent.WHO else set(),
         alternatives=alternatives,
-        entities=capitalised_names(text, lexicon),
-        folded=" ".join(folded_parts),
+        entities=list(dict.fromkeys([*capitalised_names(text, lexicon), *place_names(toks, lexicon)])),
+        folded=folded,
         base=base,
         untranslated=untranslated,
     )
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+# Capitalised words that open titles, institutions and sentences rather than proper names.
+_TITLE_WORDS = frozenset(
+    """trưởng phó ban ủy uỷ sở bộ chủ hội tổ trung cổng chỉ phiên đề nghị quyết kế chính thủ cục công quốc
+    thường tỉnh huyện xã phường quận ngày tháng năm theo tại trong sau trước các những người cán hệ trường
+    bệnh viện phòng chi kho tổng liên mặt đảng đoàn lãnh giám bí đại ông bà anh chị""".split()
+)
+
+
+def place_names(toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
+    """Known place names in a folded token run, written in any case or without diacritics."""
+    return [tuple(toks[start:end]) for start, end, _ in lexicon.places.find(toks)]
 
 
 def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
@@ -200,8 +225,11 @@ def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) >= 2:
-            toks = tuple(tokens(" ".join(run)))
+        start = 0
+        while start < len(run) and run[start].casefold() in _TITLE_WORDS:
+            start += 1  # "Trưởng Ban Chỉ đạo", "Sở Tư pháp": titles and institutions, not names
+        if len(run) - start >= 2:
+            toks = tuple(tokens(" ".join(run[start:])))
             if not lexicon.abbreviations.find(toks):
                 names.append(toks)
         run.clear()

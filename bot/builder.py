@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.analysis import fact_features, text_phrases
+from bot.analysis import capitalised_names, fact_features, place_names, text_phrases
 from bot.index import BM25Builder, BM25Index
 from bot.lexicon import Lexicon
 from bot.models import Article
@@ -17,6 +17,8 @@ from bot.parsing import article_facts
 from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import join_phrases, token_pairs
 
+# Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
+INDEX_FORMAT = "3"
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 
@@ -69,6 +71,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
     word_pairs: dict[str, list[tuple[str, str]]] = {}
     fact_index = BM25Builder()
     article_index = BM25Builder()
+    names: dict[str, set[int]] = {}
     for article_id, (article, source) in enumerate(articles):
         rows.append(
             ArticleRow(
@@ -104,6 +107,10 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
             )
             doc.update(fact_index.add(terms))
             doc_length += len(terms)
+            for name in (*capitalised_names(fact.text, lexicon), *place_names(phrases[0], lexicon)):
+                for size in range(2, len(name) + 1):
+                    for start in range(len(name) - size + 1):
+                        names.setdefault(" ".join(name[start : start + size]), set()).add(article_id)
         article_index.add_counts(doc, doc_length)
     del word_pairs
     blobs = {
@@ -113,8 +120,11 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
     meta = {
         "built_at": datetime.now(UTC).isoformat(),
         "schema_version": str(SCHEMA_VERSION),
+        "index_format": INDEX_FORMAT,
         "lexicon": json.dumps(lexicon.to_dict(), ensure_ascii=False),
         "articles": str(len(rows)),
         "facts": str(len(facts)),
+        # Capitalised names (folded) -> the articles that mention them.
+        "names": json.dumps({k: sorted(v) for k, v in names.items()}, ensure_ascii=False),
     }
     return KnowledgeData(articles=rows, paragraphs=paragraphs, facts=facts, blobs=blobs, meta=meta)

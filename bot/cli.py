@@ -13,7 +13,10 @@ from typing import BinaryIO
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.fetch import make_client
+from bot.ingest import IngestReport, ingest_and_reload
 from bot.models import ReloadReport
+from bot.progress import TerminalProgress
 from bot.render import answer_text
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
@@ -43,8 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     sources = sub.add_parser("sources", help="list the articles in the knowledge base")
     sources.add_argument("--json", action="store_true")
     _common(sources)
+    ingest = sub.add_parser(
+        "ingest", help="add articles from files, folders, feeds or http(s) URLs to the knowledge folder, then reload"
+    )
+    ingest.add_argument("targets", nargs="+", metavar="PATH_OR_URL", help="file, folder, feed file or URL")
+    _common(ingest)
     run = sub.add_parser("run", help="run the Telegram bot (needs CCHC_BOT_TOKEN)")
     _common(run)
+    health = sub.add_parser("health", help="exit 0 when the running bot is alive and its database usable")
+    _common(health)
     return parser
 
 
@@ -57,18 +67,44 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def format_report(report: ReloadReport) -> str:
-    lines = [f"Knowledge folder: {report.knowledge_dir}", f"Loaded {len(report.loaded)} article(s), {report.facts} facts"
-             f" in {report.seconds:.2f} s."]  # fmt: skip
-    lines.extend(f"  + {url}" for url in report.loaded[:50])
-    if len(report.loaded) > 50:
-        lines.append(f"  … and {len(report.loaded) - 50} more")
+def format_report(report: ReloadReport, limit: int = 50) -> str:
+    lines = [
+        f"Knowledge folder: {report.knowledge_dir}",
+        f"Loaded {len(report.loaded)} article(s), {report.facts} facts in {report.seconds:.2f} s.",
+        f"Compared with the previous index: {len(report.added)} added, {len(report.updated)} updated,"
+        f" {len(report.unchanged)} unchanged, {len(report.removed)} removed.",
+    ]
+    changed = [s for s in report.sources if s.added or s.updated or s.duplicates or s.skipped]
+    if changed:
+        lines.append("Per source:")
+    for source in changed[:limit]:
+        counts = [f"{len(v)} {k}" for k, v in (("added", source.added), ("updated", source.updated),
+                  ("unchanged", source.unchanged), ("duplicate", source.duplicates),
+                  ("skipped", source.skipped)) if v]  # fmt: skip
+        lines.append(f"  {source.path}: {', '.join(counts)}")
+        lines.extend(f"    + {url}" for url in source.added[:limit])
+        lines.extend(f"    ~ {url}" for url in source.updated[:limit])
+    if len(changed) > limit:
+        lines.append(f"  … and {len(changed) - limit} more source(s)")
+    lines.extend(f"  - {url} (no longer in any file)" for url in report.removed[:limit])
     if report.replaced:
         lines.append(f"Duplicates ({len(report.replaced)}):")
-        lines.extend(f"  = {note}" for note in report.replaced)
+        lines.extend(f"  = {note}" for note in report.replaced[:limit])
     if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)} file(s):")
-        lines.extend(f"  - {s.path}: {s.reason}" for s in report.skipped)
+        lines.append(f"Skipped {len(report.skipped)} file(s) or part(s):")
+        lines.extend(f"  - {s.label}: {s.reason}" for s in report.skipped[:limit])
+    return "\n".join(lines)
+
+
+def format_ingest_report(report: IngestReport, limit: int = 50) -> str:
+    lines = [f"Ingested into {report.knowledge_dir}: {len(report.added)} added, {len(report.updated)} updated,"
+             f" {len(report.unchanged)} unchanged, {len(report.skipped)} skipped."]  # fmt: skip
+    for target in report.targets:
+        lines.append(f"  {target.target}:")
+        lines.extend(f"    + {url}" for url in target.added[:limit])
+        lines.extend(f"    ~ {url}" for url in target.updated[:limit])
+        lines.extend(f"    = {url} (unchanged)" for url in target.unchanged[:limit])
+        lines.extend(f"    - {s.label}: {s.reason}" for s in target.skipped[:limit])
     return "\n".join(lines)
 
 
@@ -78,7 +114,9 @@ def read_questions(stream: BinaryIO) -> list[str]:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
         questions = [" ".join(args.question)] if args.question else None
         if questions is None:
@@ -97,9 +135,12 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _reload(settings: Settings) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir, build_if_empty=False)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
-        report = await service.reload(settings.knowledge_dir)
+        with TerminalProgress() as progress:
+            report = await service.reload(settings.knowledge_dir, progress=progress.files)
     except ReloadError as exc:
         if exc.report is not None:
             print(format_report(exc.report), file=sys.stderr)
@@ -112,8 +153,35 @@ async def _reload(settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
+    )
+    try:
+        async with make_client(settings) as client:
+            with TerminalProgress() as progress:
+                report = await ingest_and_reload(
+                    service, targets, client, settings, progress=progress.update, always_reload=True
+                )
+    finally:
+        await service.close()
+    print(format_ingest_report(report))
+    if report.reload is not None:
+        print(format_report(report.reload))
+    if report.reload_error:
+        print(f"error: {report.reload_error} (the previous index is kept)", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"Index written to {settings.db_path}")
+    if not (report.added or report.updated or report.unchanged):
+        print("error: nothing could be ingested", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
 async def _sources(settings: Settings, as_json: bool) -> int:
-    service = await SearchService.open(settings.db_path, settings.knowledge_dir)
+    service = await SearchService.open(
+        settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+    )
     try:
         rows = service.sources()
     finally:
@@ -142,12 +210,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_ask(settings, args))
         if args.command == "reload":
             return asyncio.run(_reload(settings))
+        if args.command == "ingest":
+            return asyncio.run(_ingest(settings, args.targets))
         if args.command == "sources":
             return asyncio.run(_sources(settings, args.json))
         if args.command == "run":
             from bot.telegram.app import run_bot
 
             return run_bot(settings)
+        if args.command == "health":
+            from bot.telegram.health import problems
+
+            found = problems(settings)
+            print("; ".join(found) if found else "ok", file=sys.stderr if found else sys.stdout)
+            return EXIT_FAIL if found else EXIT_OK
     except StorageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     feeds: Annotated[tuple[str, ...], NoDecode] = ()
     feed_refresh_minutes: int = Field(default=60, ge=1)
     allow_private_urls: bool = False
+    fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    fetch_max_bytes: int = Field(default=5_000_000, ge=1024)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    fetch_concurrency: int = Field(default=4, ge=1, le=32)
+
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="wait for a Bot API answer")
+    send_retries: int = Field(default=4, ge=0, le=10, description="retries after a 429, 5xx, timeout or drop")
+    send_rate_per_second: float = Field(default=30.0, gt=0, description="Telegram's overall flood limit")
+    db_busy_timeout_seconds: float = Field(default=5.0, gt=0, le=120, description="wait for another process's lock")
 
     query_log_retention_days: int = Field(default=90, ge=1)
     user_hash_salt: SecretStr = SecretStr("cchc-bot")

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.textnorm import tokens
+from bot.textnorm import tokens, tone_canonical
 
 ABBREVIATIONS_FILE = "abbreviations.toml"
 GLOSSARY_FILE = "glossary_en.toml"
 SYNONYMS_FILE = "synonyms.toml"
+PLACES_FILE = "places.toml"
 
 Phrase = tuple[str, ...]
 
@@ -39,10 +40,13 @@ class PhraseTable:
 
     entries: Mapping[Phrase, tuple[Phrase, ...]] = field(default_factory=dict)
     max_len: int = 1
+    # Each key as written (tone-canonical), to tell "số" from "sợ" when the user typed diacritics.
+    written: Mapping[Phrase, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Sequence[str]]) -> PhraseTable:
         entries: dict[Phrase, tuple[Phrase, ...]] = {}
+        written: dict[Phrase, set[str]] = {}
         for key, values in raw.items():
             k = tuple(tokens(key))
             if not k:
@@ -51,11 +55,22 @@ class PhraseTable:
             expansions = tuple(tuple(tokens(v)) for v in vals if tokens(str(v)))
             if expansions:
                 entries[k] = tuple(dict.fromkeys(entries.get(k, ()) + expansions))
-        return cls(entries=entries, max_len=max((len(k) for k in entries), default=1))
+                written.setdefault(k, set()).add(tone_canonical(key))
+        return cls(
+            entries=entries,
+            max_len=max((len(k) for k in entries), default=1),
+            written={k: frozenset(v) for k, v in written.items()},
+        )
+
+    def written_as(self, key: Phrase, accented: str) -> bool:
+        """Whether ``accented`` (tone-canonical words) is how the entry ``key`` is written."""
+        forms = self.written.get(key)
+        return forms is None or accented in forms
 
     def merged(self, other: PhraseTable) -> PhraseTable:
         entries = {**self.entries, **other.entries}
-        return PhraseTable(entries=entries, max_len=max(self.max_len, other.max_len))
+        written = {**self.written, **other.written}
+        return PhraseTable(entries=entries, max_len=max(self.max_len, other.max_len), written=written)
 
     def find(self, toks: Sequence[str]) -> list[tuple[int, int, tuple[Phrase, ...]]]:
         """Non-overlapping (start, end, expansions) matches, longest first, left to right."""
@@ -73,8 +88,23 @@ class PhraseTable:
                 i += 1
         return out
 
-    def to_mapping(self) -> dict[str, list[str]]:
-        return {" ".join(k): [" ".join(v) for v in vals] for k, vals in self.entries.items()}
+    def to_json(self) -> dict[str, list[list[object]]]:
+        """A JSON-able form that :meth:`from_json` restores exactly (folded keys, written forms)."""
+        return {
+            "entries": [[list(k), [list(v) for v in vals], sorted(self.written.get(k, ()))]
+                        for k, vals in self.entries.items()]
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Sequence[Sequence[object]]]) -> PhraseTable:
+        entries: dict[Phrase, tuple[Phrase, ...]] = {}
+        written: dict[Phrase, frozenset[str]] = {}
+        for key, vals, forms in data.get("entries", []):
+            k = tuple(str(t) for t in key)  # type: ignore[attr-defined]
+            entries[k] = tuple(tuple(str(t) for t in v) for v in vals)  # type: ignore[attr-defined]
+            if forms:
+                written[k] = frozenset(str(f) for f in forms)  # type: ignore[attr-defined]
+        return cls(entries=entries, max_len=max((len(k) for k in entries), default=1), written=written)
 
 
 @dataclass(frozen=True)
@@ -82,10 +112,29 @@ class Lexicon:
     abbreviations: PhraseTable = field(default_factory=PhraseTable)
     english: PhraseTable = field(default_factory=PhraseTable)
     synonyms: PhraseTable = field(default_factory=PhraseTable)
+    # Place names (each maps to itself): found in any case, with or without diacritics.
+    places: PhraseTable = field(default_factory=PhraseTable)
 
     def expansions(self, toks: Sequence[str]) -> list[Phrase]:
-        """Full forms of the abbreviations found in ``toks`` (to be indexed beside them)."""
-        return [e for _, _, exps in self.abbreviations.find(toks) for e in exps]
+        """Full forms of the abbreviations in ``toks``, to be indexed beside them.
+
+        The first phrase is ``toks`` with each abbreviation replaced in place by its first
+        full form (so "Trưởng BCĐ" also reads "Trưởng Ban Chỉ đạo", pairs included); further
+        full forms of ambiguous abbreviations follow as phrases of their own.
+        """
+        matches = self.abbreviations.find(toks)
+        if not matches:
+            return []
+        substituted: list[str] = []
+        others: list[Phrase] = []
+        pos = 0
+        for start, end, exps in matches:
+            substituted.extend(toks[pos:start])
+            substituted.extend(exps[0])
+            others.extend(exps[1:])
+            pos = end
+        substituted.extend(toks[pos:])
+        return [tuple(substituted), *others]
 
     def looks_english(self, toks: Sequence[str]) -> bool:
         markers = [t for t in toks if t in _ENGLISH_MARKERS]
@@ -122,19 +171,21 @@ class Lexicon:
             out.append(tuple(run))
         return out, left
 
-    def to_dict(self) -> dict[str, dict[str, list[str]]]:
+    def to_dict(self) -> dict[str, dict[str, list[list[object]]]]:
         return {
-            "abbreviations": self.abbreviations.to_mapping(),
-            "glossary": self.english.to_mapping(),
-            "synonyms": self.synonyms.to_mapping(),
+            "abbreviations": self.abbreviations.to_json(),
+            "glossary": self.english.to_json(),
+            "synonyms": self.synonyms.to_json(),
+            "places": self.places.to_json(),
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Mapping[str, Sequence[str]]]) -> Lexicon:
+    def from_dict(cls, data: Mapping[str, Mapping[str, Sequence[Sequence[object]]]]) -> Lexicon:
         return cls(
-            abbreviations=PhraseTable.from_mapping(data.get("abbreviations", {})),
-            english=PhraseTable.from_mapping(data.get("glossary", {})),
-            synonyms=PhraseTable.from_mapping(data.get("synonyms", {})),
+            abbreviations=PhraseTable.from_json(data.get("abbreviations", {})),
+            english=PhraseTable.from_json(data.get("glossary", {})),
+            synonyms=PhraseTable.from_json(data.get("synonyms", {})),
+            places=PhraseTable.from_json(data.get("places", {})),
         )
 
 
@@ -149,6 +200,18 @@ def _read_table(path: Path, section: str) -> PhraseTable:
     ):
         raise LexiconError(f"{path}: expected a [{section}] table of strings or lists of strings")
     return PhraseTable.from_mapping(table)
+
+
+def _read_places(path: Path) -> PhraseTable:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LexiconError(f"{path}: {exc}") from None
+    table = data.get("places")
+    names = table.get("names") if isinstance(table, dict) else None
+    if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+        raise LexiconError(f'{path}: expected [places] names = ["...", ...]')
+    return PhraseTable.from_mapping({n: [n] for n in names})
 
 
 def _read_groups(path: Path) -> PhraseTable:
@@ -173,11 +236,14 @@ def load_lexicon(*folders: Path) -> Lexicon:
     abbreviations = PhraseTable()
     english = PhraseTable()
     synonyms = PhraseTable()
+    places = PhraseTable()
     for folder in folders:
+        if (folder / PLACES_FILE).is_file():
+            places = places.merged(_read_places(folder / PLACES_FILE))
         if (folder / SYNONYMS_FILE).is_file():
             synonyms = synonyms.merged(_read_groups(folder / SYNONYMS_FILE))
         if (folder / ABBREVIATIONS_FILE).is_file():
             abbreviations = abbreviations.merged(_read_table(folder / ABBREVIATIONS_FILE, "abbreviations"))
         if (folder / GLOSSARY_FILE).is_file():
             english = english.merged(_read_table(folder / GLOSSARY_FILE, "glossary"))
-    return Lexicon(abbreviations=abbreviations, english=english, synonyms=synonyms)
+    return Lexicon(abbreviations=abbreviations, english=english, synonyms=synonyms, places=places)

@@ -6,14 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.formats import ParsedFile
+from bot.formats.encoding import decode_bytes
+from bot.formats.feeds import FEED_SUFFIXES, parse_feed_file
+from bot.formats.html import HTML_SUFFIXES, parse_html_file
+from bot.formats.jsonl import JSONL_SUFFIXES, parse_jsonl_file
 from bot.models import Article, SkippedFile
-from bot.parsing import ParseError, parse_article_file
+from bot.parsing import ParseError, parse_article_text
 
 # Files in a knowledge folder that are configuration, not articles.
-NON_ARTICLE_FILES = frozenset({"abbreviations.toml", "glossary_en.toml", "feeds.toml", "README.md"})
-ARTICLE_SUFFIXES = frozenset({".txt"})
+NON_ARTICLE_FILES = frozenset(
+    {"abbreviations.toml", "synonyms.toml", "glossary_en.toml", "places.toml", "feeds.toml", "README.md"}
+)
 
-Parser = Callable[[Path], list[Article]]
+Parser = Callable[[Path], list[Article] | ParsedFile]
+Progress = Callable[[int, int], None]  # (files done, files in all)
 
 
 @dataclass
@@ -21,13 +28,28 @@ class LoadResult:
     articles: list[tuple[Article, str]] = field(default_factory=list)  # (article, source path)
     skipped: list[SkippedFile] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source path, url) left out as duplicates
 
 
 def _parse_txt(path: Path) -> list[Article]:
-    return [parse_article_file(path)]
+    """The seed's line layout, in UTF-8 or a legacy encoding (Windows-1258, UTF-16 with BOM)."""
+    return [parse_article_text(decode_bytes(path.read_bytes()))]
 
 
-PARSERS: dict[str, Parser] = {".txt": _parse_txt}
+PARSERS: dict[str, Parser] = {
+    ".txt": _parse_txt,
+    **dict.fromkeys(HTML_SUFFIXES, parse_html_file),
+    **dict.fromkeys(FEED_SUFFIXES, parse_feed_file),
+    **dict.fromkeys(JSONL_SUFFIXES, parse_jsonl_file),
+}
+ARTICLE_SUFFIXES = frozenset(PARSERS)
+# On a tie in publication time, the fuller form of an article wins: the normal form (.txt) over a
+# page or record, and those over a feed item's summary.
+_FORM_RANK = {".txt": 2, **dict.fromkeys(FEED_SUFFIXES, 0)}
+
+
+def _rank(article: Article, path: Path) -> tuple[object, ...]:
+    return (article.published, _FORM_RANK.get(path.suffix.lower(), 1), path.name)
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -36,11 +58,11 @@ def article_files(folder: Path) -> list[Path]:
     )
 
 
-def load_folder(folder: Path, parsers: dict[str, Parser] | None = None) -> LoadResult:
+def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress: Progress | None = None) -> LoadResult:
     """Parse every article file below ``folder``.
 
-    Two files with the same URL: the one published later wins (on a tie, the later file
-    name); two URLs with identical content: the first is kept.  Both are reported.
+    Two files with the same URL: the one published later wins (on a tie, the fuller form, then
+    the later file name); two URLs with identical content: the first is kept.  Both are reported.
     """
     parsers = parsers or PARSERS
     result = LoadResult()
@@ -48,7 +70,10 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None) -> LoadR
         result.skipped.append(SkippedFile(path=str(folder), reason="not a folder"))
         return result
     by_url: dict[str, tuple[Article, str]] = {}
-    for path in article_files(folder):
+    files = article_files(folder)
+    for done, path in enumerate(files, start=1):
+        if progress is not None:
+            progress(done, len(files))
         parser = parsers.get(path.suffix.lower())
         if parser is None:
             result.skipped.append(
@@ -63,22 +88,31 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None) -> LoadR
         except OSError as exc:
             result.skipped.append(SkippedFile(path=str(path), reason=f"cannot read: {exc.strerror or exc}"))
             continue
+        except Exception as exc:  # one unreadable file must not stop a reload
+            result.skipped.append(SkippedFile(path=str(path), reason=f"cannot parse: {type(exc).__name__}: {exc}"))
+            continue
+        if isinstance(parsed, ParsedFile):
+            result.skipped.extend(SkippedFile(path=str(path), where=w, reason=r) for w, r in parsed.problems)
+            parsed = parsed.articles
         for article in parsed:
             url = article.url_str
             old = by_url.get(url)
             if old is None:
                 by_url[url] = (article, str(path))
-            elif article.published >= old[0].published:
+            elif _rank(article, path) >= _rank(old[0], Path(old[1])):
                 result.replaced.append(f"{url}: {path} (published {article.published:%d/%m/%Y %H:%M}) replaces "
                                        f"{old[1]} (published {old[0].published:%d/%m/%Y %H:%M})")  # fmt: skip
+                result.duplicates.append((old[1], url))
                 by_url[url] = (article, str(path))
             else:
                 result.replaced.append(f"{url}: {old[1]} is newer; {path} ignored")
+                result.duplicates.append((str(path), url))
     seen_hash: dict[str, str] = {}
     for url, (article, source) in by_url.items():
         h = article.content_hash()
         if h in seen_hash:
             result.replaced.append(f"{url}: same content as {seen_hash[h]}; {source} ignored")
+            result.duplicates.append((source, url))
             continue
         seen_hash[h] = url
         result.articles.append((article, source))

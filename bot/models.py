@@ -111,6 +111,22 @@ class Answer(BaseModel):
 class SkippedFile(BaseModel):
     path: str
     reason: str
+    where: str | None = None  # the part of the file (e.g. "line 3", "item 2") when not the whole file
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} ({self.where})" if self.where else self.path
+
+
+class SourceReport(BaseModel):
+    """What one knowledge file contributed to a reload, compared with the index before it."""
+
+    path: str
+    added: list[str] = Field(default_factory=list)  # article URLs new to the index
+    updated: list[str] = Field(default_factory=list)  # known URLs whose content changed
+    unchanged: list[str] = Field(default_factory=list)
+    duplicates: list[str] = Field(default_factory=list)  # URLs left out: same URL or content elsewhere
+    skipped: list[SkippedFile] = Field(default_factory=list)
 
 
 class ReloadReport(BaseModel):
@@ -122,6 +138,12 @@ class ReloadReport(BaseModel):
     replaced: list[str] = Field(default_factory=list)  # human-readable duplicate notes
     facts: int = 0
     seconds: float = 0.0
+    # Compared with the index that served before this reload (all URLs):
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)  # in the old index, in no file now
+    sources: list[SourceReport] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:

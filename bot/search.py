@@ -29,7 +29,7 @@ from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
 from bot.models import Answer, FactKind, SearchResult
 from bot.storage import ArticleRow, FactRow, KnowledgeData
-from bot.textnorm import bigrams, clean
+from bot.textnorm import bigrams, clean, surface_tokens
 
 MAX_QUESTION_CHARS = 1000
 _WORDLIKE = re.compile(r"[^\W_]")
@@ -39,6 +39,8 @@ ARTICLE_WEIGHT = 0.6
 MIN_COVERAGE = 0.4
 # ...and reach this final score.
 MIN_SCORE = 0.45
+# Further ("related") results must still cover this much of the question.
+RELATED_MIN_COVERAGE = 0.3
 # Credit for a question syllable found in the article's headline (title, caption) / elsewhere in it.
 HEADLINE_CREDIT = 0.7
 ARTICLE_CREDIT = 0.25
@@ -46,6 +48,14 @@ ARTICLE_CREDIT = 0.25
 MISSING_KNOWN_WEIGHT = 2.0
 # Weight of a word the index has never seen (the knowledge base does not talk about it).
 UNKNOWN_WEIGHT = 1.0
+# Re-ranking weights: BM25 (facts + articles), rapidfuzz similarity, coverage, recency (tie-break).
+W_LEXICAL = 0.35
+W_SIMILARITY = 0.2
+W_COVERAGE = 0.6
+W_RECENCY = 0.01
+# Coverage factors for a capitalised name in the question that no article mentions, or only others do.
+UNKNOWN_NAME_FACTOR = 0.45
+OTHER_ARTICLE_NAME_FACTOR = 0.5
 # Share of the credit lost when the user typed a syllable with other diacritics than the fact's.
 ACCENT_MISMATCH_PENALTY = 0.7
 
@@ -66,6 +76,10 @@ class Snapshot:
     recency: npt.NDArray[np.float32]
     # Folded syllables of each article's title and caption (what the article is about).
     headline_tokens: list[frozenset[str]]
+    # Capitalised names (folded, space-joined) -> the articles that mention them.
+    names: dict[str, frozenset[int]]
+    # Every syllable with diacritics that the facts use, in tone-canonical form.
+    accented_vocab: frozenset[str]
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
@@ -95,6 +109,8 @@ class Snapshot:
             built_at=data.meta.get("built_at", ""),
             recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
             headline_tokens=[frozenset(h) for h in headlines],
+            names={k: frozenset(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
+            accented_vocab=frozenset(w for f in facts for w in f.accented.split()),
         )
 
     @property
@@ -104,6 +120,13 @@ class Snapshot:
     def topics(self, limit: int = 5) -> tuple[str, ...]:
         newest = sorted(self.articles, key=lambda a: a.published, reverse=True)
         return tuple(a.title for a in newest[:limit])
+
+
+def _phrase_in(phrase: tuple[str, ...], terms: set[str]) -> bool:
+    """Whether a text with these syllables and syllable pairs contains ``phrase`` (pairs adjacent)."""
+    if len(phrase) == 1:
+        return phrase[0] in terms
+    return all(f"{a}_{b}" in terms for a, b in itertools.pairwise(phrase))
 
 
 @dataclass(frozen=True)
@@ -195,9 +218,17 @@ class Searcher:
         unknown_w = math.log1p(index.n_docs + 0.5) * 0.8
         content = set(plan.content)
 
+        def known(t: str) -> bool:
+            # Typed with diacritics the articles never use ("thẩm" where they only say "tham"):
+            # another word that folds the same, unless a known pair vouches for it (a typo).
+            written = plan.accented.get(t)
+            return t in vocab and (written is None or written in self.snap.accented_vocab)
+
         def weight(t: str) -> float:
-            w = index.idf(t) if t in vocab else unknown_w
-            return w * 0.5 if t in plan.soft else w
+            w = index.idf(t) if known(t) else unknown_w
+            if t in plan.soft:
+                return w * 0.5
+            return w * 2.0 if t in plan.focus else w
 
         units: dict[tuple[str, ...], _Unit] = {}
         for phrase in plan.base:
@@ -214,7 +245,7 @@ class Searcher:
                     units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True, alt))
                     i += 2
                     continue
-                units.setdefault((a,), _Unit((a,), a, weight(a), a in vocab, alt))
+                units.setdefault((a,), _Unit((a,), a, weight(a), known(a), alt))
                 i += 1
         return list(units.values())
 
@@ -255,9 +286,9 @@ class Searcher:
                 )
                 got += w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
                 matched.extend(unit.tokens)
-            elif any(all(t in fact_terms for t in alt) for alt in unit.alternatives):
+            elif alt := next((a for a in unit.alternatives if _phrase_in(a, fact_terms)), None):
                 got += w
-                matched.extend(unit.tokens)
+                matched.extend(alt)
             elif unit.term in headline:
                 got += HEADLINE_CREDIT * w
             elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
@@ -271,9 +302,17 @@ class Searcher:
             total += total_w
         coverage = got / total if total else 0.0
         for name in plan.entities:
+            mentioned_in = snap.names.get(" ".join(name))
             pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
-            if all(p in art_index.vocab for p in pairs) and not all(art_index.contains(p, article) for p in pairs):
-                coverage *= 0.5
+            if mentioned_in is not None:
+                known, here = True, article in mentioned_in
+            else:  # never capitalised in the articles: fall back to the words themselves
+                known = all(p in art_index.vocab for p in pairs)
+                here = known and all(art_index.contains(p, article) for p in pairs)
+            if not known:
+                coverage *= UNKNOWN_NAME_FACTOR  # a name the knowledge base never mentions
+            elif not here:
+                coverage *= OTHER_ARTICLE_NAME_FACTOR  # a name known only from other articles
         return coverage, tuple(matched)
 
     @staticmethod
@@ -284,7 +323,7 @@ class Searcher:
         if intent & Intent.DATE:
             bonus += 0.1 if features & Feature.DATE else -0.06
         if intent & Intent.WHO:
-            bonus += 0.08 if features & Feature.PERSON else -0.06
+            bonus += 0.08 if features & Feature.PERSON else -0.25
         elif intent & Intent.ORG:
             bonus += 0.05 if features & Feature.ORG else -0.03
         return bonus
@@ -321,15 +360,28 @@ class Searcher:
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
             intent = self._intent_bonus(plan.intent, Feature(row.features))
             score = (
-                0.35 * float(combined[fid]) / cmax
-                + 0.25 * sim
-                + 0.40 * coverage
+                W_LEXICAL * float(combined[fid]) / cmax
+                + W_SIMILARITY * sim
+                + W_COVERAGE * coverage
                 + intent
-                + 0.01 * float(snap.recency[fid])
+                + W_RECENCY * float(snap.recency[fid])
             )
             cands.append(_Candidate(fid, score, coverage, matched, float(combined[fid]) / cmax, sim, intent))
         cands.sort(key=lambda c: c.score, reverse=True)
         return cands
+
+    @staticmethod
+    def _surface_matches(plan: QueryPlan, text: str, matched: tuple[str, ...]) -> tuple[str, ...]:
+        """The fact's own words (lower case) that matched the question, for highlighting.
+
+        A word the user typed with diacritics only counts with the same diacritics.
+        """
+        wanted = set(matched)
+        out: dict[str, None] = {}
+        for surface, folded, canonical in surface_tokens(text):
+            if folded in wanted and plan.accented.get(folded, canonical) == canonical:
+                out[surface] = None
+        return tuple(out)
 
     def search(self, question: str, limit: int = 3) -> Answer:
         snap = self.snap
@@ -353,7 +405,7 @@ class Searcher:
         seen: set[str] = set()
         for c in cands:
             row = snap.facts[c.fact]
-            if row.folded in seen:
+            if row.folded in seen or (results and c.coverage < RELATED_MIN_COVERAGE):
                 continue
             seen.add(row.folded)
             art = snap.articles[row.article_id]
@@ -366,7 +418,7 @@ class Searcher:
                     site=art.site,
                     published=art.published,
                     score=c.score,
-                    matched=c.matched,
+                    matched=self._surface_matches(plan, row.text, c.matched),
                 )
             )
             if len(results) >= limit:

@@ -23,6 +23,22 @@ _ABBREVIATIONS = frozenset(
 )  # fmt: skip
 _LAST_WORD = re.compile(r"([\w.]+)$")
 _MIN_FACT_CHARS = 3
+# A "sentence" longer than this (a run-on line, a paste without punctuation, a hostile 1 MB line) is
+# cut into pieces at spaces: a fact is a short citation, and a huge one would slow every search.
+MAX_FACT_CHARS = 1000
+
+
+def _pieces(sentence: str, limit: int = MAX_FACT_CHARS) -> list[str]:
+    """``sentence`` cut at spaces into parts of at most ``limit`` characters (hard cuts for longer words)."""
+    out: list[str] = []
+    while len(sentence) > limit:
+        cut = sentence.rfind(" ", limit // 2, limit + 1)
+        if cut <= 0:
+            cut = limit
+        out.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    out.append(sentence)
+    return [p for p in out if p]
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -49,4 +65,4 @@ def split_sentences(paragraph: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         out.append(tail)
-    return [s for s in out if len(s) >= _MIN_FACT_CHARS]
+    return [p for s in out for p in _pieces(s) if len(p) >= _MIN_FACT_CHARS]

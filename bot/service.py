@@ -10,18 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from bot.builder import build_knowledge, release_free_memory
+from bot.builder import INDEX_FORMAT, build_knowledge, release_free_memory
 from bot.lexicon import LexiconError, load_lexicon
-from bot.loader import LoadResult, load_folder
-from bot.models import Answer, ReloadReport
+from bot.loader import LoadResult, Progress, load_folder
+from bot.models import Answer, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
 from bot.search import Searcher, Snapshot
-from bot.storage import ArticleRow, Database, KnowledgeData, Stats
+from bot.storage import (
+    BUSY_TIMEOUT,
+    ArticleRow,
+    Database,
+    DatabaseCorrupt,
+    KnowledgeData,
+    Stats,
+    StorageError,
+    classify,
+    move_aside,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +53,46 @@ class Built:
     report: ReloadReport
 
 
-def build_from_folder(folder: Path, loader: Callable[[Path], LoadResult] = load_folder) -> Built:
-    """Parse, index and snapshot a knowledge folder (CPU work, run in a thread)."""
+def compare_with_previous(report: ReloadReport, result: LoadResult, previous: Mapping[str, str]) -> None:
+    """Fill the report's added/updated/unchanged/removed lists and its per-source view.
+
+    ``previous`` maps each URL of the index serving before the reload to its content hash.
+    """
+    sources: dict[str, SourceReport] = {}
+
+    def source(path: str) -> SourceReport:
+        return sources.setdefault(path, SourceReport(path=path))
+
+    for article, path in result.articles:
+        url = article.url_str
+        old_hash = previous.get(url)
+        if old_hash is None:
+            status = "added"
+        elif old_hash != article.content_hash():
+            status = "updated"
+        else:
+            status = "unchanged"
+        getattr(report, status).append(url)
+        getattr(source(path), status).append(url)
+    for path, url in result.duplicates:
+        source(path).duplicates.append(url)
+    for skipped in result.skipped:
+        source(skipped.path).skipped.append(skipped)
+    loaded = set(report.loaded)
+    report.removed = sorted(url for url in previous if url not in loaded)
+    report.sources = sorted(sources.values(), key=lambda s: s.path)
+
+
+def build_from_folder(
+    folder: Path,
+    loader: Callable[[Path], LoadResult] = load_folder,
+    previous: Mapping[str, str] | None = None,
+) -> Built:
+    """Parse, index and snapshot a knowledge folder (CPU work, run in a thread).
+
+    ``previous`` (URL -> content hash of the index serving now) makes the report say what is
+    added, updated and unchanged.
+    """
     started = time.perf_counter()
     report = ReloadReport(knowledge_dir=str(folder))
     try:
@@ -53,6 +103,7 @@ def build_from_folder(folder: Path, loader: Callable[[Path], LoadResult] = load_
     report.skipped = result.skipped
     report.replaced = result.replaced
     report.loaded = [a.url_str for a, _ in result.articles]
+    compare_with_previous(report, result, previous or {})
     if not result.articles:
         raise ReloadError(f"no article could be loaded from {folder}", report)
     data = build_knowledge(result.articles, lexicon)
@@ -75,13 +126,42 @@ class SearchService:
         self.reloads = 0
 
     @classmethod
-    async def open(cls, db_path: Path, knowledge_dir: Path, *, build_if_empty: bool = True) -> SearchService:
-        db = await Database.open(db_path)
+    async def open(
+        cls, db_path: Path, knowledge_dir: Path, *, build_if_empty: bool = True, busy_timeout: float = BUSY_TIMEOUT
+    ) -> SearchService:
+        """Open the database and its index; a corrupted database is moved aside and rebuilt.
+
+        Raises :class:`~bot.storage.StorageError` with a clear message when the database cannot
+        be used (locked by another process, read-only without an index, unfixable).
+        """
+        try:
+            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout)
+        except DatabaseCorrupt as exc:
+            moved = move_aside(Path(db_path))
+            log.error("%s; moved it aside to %s and rebuilding the index from %s", exc, moved, knowledge_dir)
+            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout)
+
+    @classmethod
+    async def _open(
+        cls, db_path: Path, knowledge_dir: Path, build_if_empty: bool, busy_timeout: float
+    ) -> SearchService:
+        db = await Database.open(db_path, busy_timeout=busy_timeout)
         service = cls(db, knowledge_dir)
         try:
-            data = await db.load_knowledge()
+            try:
+                data = await db.load_knowledge()
+            except sqlite3.Error as exc:
+                raise classify(db.path, exc, busy_timeout) from None
+            if data is not None and data.meta.get("index_format") != INDEX_FORMAT and not db.read_only:
+                log.warning("the index in %s was built by another version; rebuilding it", db_path)
+                data = None
             if data is not None:
                 service._snapshot = await asyncio.to_thread(Snapshot.from_data, data)
+            elif db.read_only:
+                raise StorageError(
+                    f"database {db.path} is read-only and holds no index: make it writable or set CCHC_DB_PATH"
+                    " to a writable place, so the index can be built from the knowledge folder"
+                )
             elif build_if_empty:
                 await service.reload()
         except BaseException:
@@ -106,11 +186,22 @@ class SearchService:
             return Answer(question=question, answered=False, reason="no_knowledge")
         return Searcher(snapshot).search(question, limit=limit)
 
-    async def reload(self, knowledge_dir: Path | None = None) -> ReloadReport:
-        """Rebuild from the knowledge folder and swap the index in; raise :class:`ReloadError` on failure."""
+    def known_articles(self) -> dict[str, str]:
+        """URL -> content hash of every article the serving index holds."""
+        snapshot = self._snapshot
+        return {a.url: a.content_hash for a in snapshot.articles} if snapshot is not None else {}
+
+    async def reload(self, knowledge_dir: Path | None = None, progress: Progress | None = None) -> ReloadReport:
+        """Rebuild from the knowledge folder and swap the index in; raise :class:`ReloadError` on failure.
+
+        ``progress`` is called (from a worker thread) as files are read.
+        """
         folder = knowledge_dir or self.knowledge_dir
+        if self.db.read_only:
+            raise ReloadError(f"database {self.db.path} is read-only: the index cannot be rebuilt")
         async with self._reload_lock:
-            built = await asyncio.to_thread(build_from_folder, folder)
+            loader = load_folder if progress is None else partial(load_folder, progress=progress)
+            built = await asyncio.to_thread(build_from_folder, folder, loader, self.known_articles())
             try:
                 await self.db.replace_knowledge(built.data)
             except Exception as exc:

@@ -6,9 +6,11 @@ in the middle of it only ever see the old or the new knowledge, never a mix.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import hashlib
 import json
+import logging
+import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +19,10 @@ from pathlib import Path
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
+
 SCHEMA_VERSION = 2
+BUSY_TIMEOUT = 5.0  # seconds to wait for another process's lock before giving up
 
 # Named migrations, applied in order, each in its own transaction and recorded.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -77,6 +82,61 @@ class StorageError(RuntimeError):
     """The database cannot be used (missing, locked, corrupted, read-only)."""
 
 
+class DatabaseLocked(StorageError):
+    """Another process held a lock for longer than the busy timeout."""
+
+
+class DatabaseCorrupt(StorageError):
+    """The file is not a usable SQLite database (damaged pages, garbage header)."""
+
+
+class DatabaseReadOnly(StorageError):
+    """A write was asked of a database opened read-only."""
+
+
+_LOCKED = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+_CORRUPT = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+
+def classify(path: Path, exc: sqlite3.Error, busy_timeout: float) -> StorageError:
+    """A clear :class:`StorageError` for an SQLite failure on ``path``."""
+    base = "_".join(str(getattr(exc, "sqlite_errorname", "")).split("_")[:2])  # SQLITE_BUSY_SNAPSHOT -> SQLITE_BUSY
+    if base in _LOCKED:
+        return DatabaseLocked(
+            f"database {path} is locked by another process (waited {busy_timeout:g} s): "
+            "stop the other bot or reload using it, then try again"
+        )
+    if base in _CORRUPT:
+        return DatabaseCorrupt(f"database {path} is corrupted: {exc}")
+    if base == "SQLITE_READONLY":
+        return DatabaseReadOnly(f"database {path} is read-only: {exc}")
+    return StorageError(f"database {path} is unusable: {exc}")
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and create its journal beside it (false on read-only mounts)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    return Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+
+
+def move_aside(path: Path, now: datetime | None = None) -> Path:
+    """Rename a damaged database (and its -wal/-shm/-journal files) to ``<name>.corrupt-<UTC time>``."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        path.rename(target)
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+    except OSError as exc:
+        raise StorageError(f"database {path} is corrupted and cannot be moved aside: {exc}") from None
+    return target
+
+
 @dataclass(frozen=True)
 class ArticleRow:
     id: int
@@ -132,29 +192,94 @@ def hash_user(user_id: int | None, salt: str) -> str | None:
 class Database:
     """One aiosqlite connection; all writes go through it."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, *, read_only: bool = False) -> None:
         self._conn = conn
+        # One connection is shared by concurrent handlers: a write (or commit) from one must never
+        # land inside another's open transaction, e.g. a query-log insert during a reload.
+        self._write_lock = asyncio.Lock()
         self.path = path
+        self.read_only = read_only
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Database:
+        """Open (or create) and migrate the database.
+
+        Raises :class:`DatabaseLocked` when another process holds it longer than ``busy_timeout``,
+        :class:`DatabaseCorrupt` when it is damaged, :class:`StorageError` otherwise. A file that
+        cannot be written (read-only mount or permissions) is opened read-only: it serves its index,
+        while writes raise :class:`DatabaseReadOnly`.
+        """
         path = Path(path)
+        if path.exists() and not _writable(path):
+            return await cls._open_read_only(path, busy_timeout)
+        if not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+            raise StorageError(f"cannot open or create database {path}: the folder {path.parent} is not writable")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, timeout=5, isolation_level=None)
+            conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open database {path}: {exc}") from None
+            raise StorageError(f"cannot open or create database {path}: {exc}") from None
         db = cls(conn, path)
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 5000")
-            with contextlib.suppress(sqlite3.OperationalError):  # read-only media: keep the default journal
-                await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            await db._check_integrity()
+            await conn.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: no fsync per query-log row; a power cut may lose the last rows, never the index.
+            await conn.execute("PRAGMA synchronous = NORMAL")
             await db.migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             await conn.close()
-            raise StorageError(f"database {path} is unusable: {exc}") from None
+            raise classify(path, exc, busy_timeout) from None
+        except StorageError:
+            await conn.close()
+            raise
         return db
+
+    @classmethod
+    async def _open_read_only(cls, path: Path, busy_timeout: float) -> Database:
+        uri = _read_only_uri(path)
+        # A WAL database on a read-only mount cannot get its shared-memory file: open it as immutable.
+        for options in ("", "&immutable=1"):
+            try:
+                conn = await aiosqlite.connect(uri + options, uri=True, timeout=busy_timeout, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise classify(path, exc, busy_timeout) from None
+            db = cls(conn, path, read_only=True)
+            try:
+                await db._check_integrity()
+                pending = await db._pending_migrations()
+            except sqlite3.Error as exc:
+                await conn.close()
+                if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN" and not options:
+                    continue
+                raise classify(path, exc, busy_timeout) from None
+            if pending:
+                await conn.close()
+                raise StorageError(f"database {path} is read-only and needs a schema upgrade ({', '.join(pending)})")
+            log.warning("database %s is read-only: serving its index; questions are not logged, reloads refused", path)
+            return db
+        raise StorageError(f"database {path} is read-only and cannot be opened")  # pragma: no cover
+
+    async def _check_integrity(self) -> None:
+        async with self._conn.execute("PRAGMA quick_check(1)") as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] != "ok":
+            raise DatabaseCorrupt(f"database {self.path} is corrupted: {row[0] if row else 'no integrity result'}")
+
+    async def _pending_migrations(self) -> list[str]:
+        async with self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ) as cur:
+            if await cur.fetchone() is None:
+                return [name for name, _ in MIGRATIONS]
+        async with self._conn.execute("SELECT name FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        return [name for name, _ in MIGRATIONS if name not in done]
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise DatabaseReadOnly(f"database {self.path} is read-only")
 
     async def close(self) -> None:
         await self._conn.close()
@@ -192,6 +317,11 @@ class Database:
 
     async def replace_knowledge(self, data: KnowledgeData) -> None:
         """Swap in new knowledge atomically: all of it or, on any error, none of it."""
+        self._check_writable()
+        async with self._write_lock:
+            await self._replace_knowledge(data)
+
+    async def _replace_knowledge(self, data: KnowledgeData) -> None:
         conn = self._conn
         try:
             await conn.execute("BEGIN IMMEDIATE")
@@ -261,33 +391,48 @@ class Database:
         user_hash: str | None = None,
         chat_type: str | None = None,
     ) -> int:
-        cur = await self._conn.execute(
-            "INSERT INTO query_log (ts, user_hash, chat_type, question, answered, top_fact_id, latency_ms)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (datetime.now(UTC).isoformat(), user_hash, chat_type, question[:1000], int(answered), top_fact_id,
-             latency_ms),
-        )  # fmt: skip
-        await self._conn.commit()
-        return int(cur.lastrowid or 0)
+        self._check_writable()
+        async with self._write_lock:
+            cur = await self._conn.execute(
+                "INSERT INTO query_log (ts, user_hash, chat_type, question, answered, top_fact_id, latency_ms)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (datetime.now(UTC).isoformat(), user_hash, chat_type, question[:1000], int(answered), top_fact_id,
+                 latency_ms),
+            )  # fmt: skip
+            await self._conn.commit()
+            return int(cur.lastrowid or 0)
+
+    async def logged_question(self, log_id: int) -> str | None:
+        """The question of a query-log row (to re-run it, e.g. for "more results"), or None when gone."""
+        async with self._conn.execute("SELECT question FROM query_log WHERE id = ?", (log_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
 
     async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
-        cur = await self._conn.execute(
-            "UPDATE query_log SET feedback = ? WHERE id = ? AND (user_hash IS ? OR ? IS NULL)",
-            (value, log_id, user_hash, user_hash),
-        )
-        await self._conn.commit()
-        return cur.rowcount > 0
+        self._check_writable()
+        async with self._write_lock:
+            cur = await self._conn.execute(
+                "UPDATE query_log SET feedback = ? WHERE id = ? AND (user_hash IS ? OR ? IS NULL)",
+                (value, log_id, user_hash, user_hash),
+            )
+            await self._conn.commit()
+            return cur.rowcount > 0
 
     async def delete_user_history(self, user_hash: str) -> int:
-        cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
-        await self._conn.commit()
-        return cur.rowcount
+        self._check_writable()
+        async with self._write_lock:
+            cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
+            await self._conn.commit()
+            return cur.rowcount
 
     async def purge_query_log(self, older_than_days: int) -> int:
-        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
-        cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
-        await self._conn.commit()
-        return cur.rowcount
+        if self.read_only:
+            return 0
+        async with self._write_lock:
+            cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
+            cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
+            await self._conn.commit()
+            return cur.rowcount
 
     async def stats(self, days: int = 7, top: int = 5) -> Stats:
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat()

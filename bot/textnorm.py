@@ -103,6 +103,16 @@ def tokens(text: str) -> list[str]:
     return [_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(text.replace("%", " phần trăm ")))]
 
 
+def surface_tokens(text: str) -> list[tuple[str, str, str]]:
+    """(lower-case word as written, folded, tone-canonical) for each single-token word of ``text``."""
+    out: list[tuple[str, str, str]] = []
+    for word in _TOKEN.findall(clean(text).casefold()):
+        folded = [_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(word))]
+        if len(folded) == 1:
+            out.append((word, folded[0], tone_canonical(word)))
+    return out
+
+
 def token_pairs(text: str) -> list[tuple[str, str]]:
     """(folded, tone-canonical) pairs of each syllable or number of ``text``."""
     out: list[tuple[str, str]] = []

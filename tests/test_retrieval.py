@@ -10,6 +10,7 @@ import pytest
 
 from bot.models import Answer
 from bot.service import SearchService
+from bot.textnorm import fold
 from tests.conftest import ServiceFactory
 from tests.corpus import (
     ABBREVIATION_CASES,
@@ -68,7 +69,7 @@ async def test_typos_are_repaired_against_the_vocabulary(
 ) -> None:
     answer = await corpus.ask(question)
     assert answer.answered
-    assert repaired <= set(answer.results[0].matched)
+    assert repaired <= {fold(word) for word in answer.results[0].matched}
 
 
 async def test_english_question(corpus: SearchService) -> None:
@@ -152,7 +153,7 @@ async def test_on_a_tie_the_newer_article_ranks_first(tmp_path: Path, open_servi
 async def test_results_are_distinct_ranked_and_cited(corpus: SearchService) -> None:
     answer = await corpus.ask("hồ sơ đăng ký kinh doanh hộ cá thể", limit=5)
     assert answer.answered
-    assert len(answer.results) == 5
+    assert 2 <= len(answer.results) <= 5  # related facts must still cover part of the question
     scores = [r.score for r in answer.results]
     assert scores == sorted(scores, reverse=True)
     assert len({r.text for r in answer.results}) == len(answer.results)

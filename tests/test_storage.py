@@ -102,6 +102,24 @@ async def test_knowledge_persists_across_restarts(seed_folder: Path, tmp_path: P
         await second.close()
 
 
+async def test_an_index_built_by_another_version_is_rebuilt_on_open(seed_folder: Path, tmp_path: Path) -> None:
+    db_path = tmp_path / "old.sqlite3"
+    first = await SearchService.open(db_path, seed_folder)
+    built_at = first.snapshot.built_at if first.snapshot else ""
+    await first.close()
+    with sqlite3.connect(db_path) as conn:  # pretend an older release wrote this index
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'index_format'")
+    second = await SearchService.open(db_path, seed_folder)
+    try:
+        assert second.snapshot is not None
+        assert second.snapshot.built_at != built_at
+        assert (await second.ask(SEED_QUESTIONS[0])).answered
+    finally:
+        await second.close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'index_format'").fetchone()[0] != "0"
+
+
 async def _ask_all(service: SearchService, rounds: int = 5) -> list[tuple[bool, Answer]]:
     """Ask the seed questions repeatedly, noting whether a reload was running at the time."""
     out: list[tuple[bool, Answer]] = []

@@ -1,0 +1,193 @@
+"""Fetching articles and feeds over HTTP: one injectable httpx client, guarded.
+
+Every request: http/https only; the host resolved and each of its addresses checked (private,
+loopback, link-local and other non-public ranges refused unless ``allow_private_urls``);
+redirects followed by hand, at most ``max_redirects``, each hop checked again and loops
+caught; the body streamed and abandoned past ``max_bytes``; the content type checked; the
+whole exchange bounded by ``timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from email.message import Message
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from bot import __version__
+from bot.config import Settings
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+USER_AGENT = f"cchc-bot/{__version__} (+news reader)"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched safely; the message says why (never any secret)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    allow_private: bool = False
+    timeout: float = 15.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchPolicy:
+        return cls(
+            allow_private=settings.allow_private_urls,
+            timeout=settings.fetch_timeout_seconds,
+            max_bytes=settings.fetch_max_bytes,
+            max_redirects=settings.fetch_max_redirects,
+        )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # the final URL, after redirects
+    content_type: str
+    charset: str | None
+    body: bytes
+
+
+def make_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client to inject: no automatic redirects, no proxies from the environment."""
+    timeout = httpx.Timeout(settings.fetch_timeout_seconds, connect=min(10.0, settings.fetch_timeout_seconds))
+    return httpx.AsyncClient(
+        transport=transport,
+        follow_redirects=False,
+        timeout=timeout,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/xhtml+xml, application/rss+xml, "
+                                                      "application/atom+xml, application/xml;q=0.9, */*;q=0.1"},
+    )  # fmt: skip
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def address_problem(address: str) -> str | None:
+    """Why an address may not be fetched from, or None when it is a public one."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return f"{address} is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for flag, name in (
+        ("is_loopback", "loopback"),
+        ("is_unspecified", "unspecified"),
+        ("is_link_local", "link-local"),
+        ("is_multicast", "multicast"),
+        ("is_private", "private"),
+        ("is_reserved", "reserved"),
+    ):
+        if getattr(ip, flag):
+            return f"{ip} is a {name} address"
+    if not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+async def check_url(url: str, policy: FetchPolicy, resolver: Resolver = system_resolver) -> None:
+    """Raise :class:`FetchError` unless ``url`` is http(s) to a host allowed by the policy."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise FetchError(url, f"only http and https URLs are fetched, not {parts.scheme or 'a relative URL'!r}")
+    host = parts.hostname
+    if not host:
+        raise FetchError(url, "no host in the URL")
+    if parts.username or parts.password:
+        raise FetchError(url, "URLs with a user name or password are not fetched")
+    if policy.allow_private:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        raise FetchError(url, "bad port") from None
+    try:
+        addresses = await resolver(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(url, f"cannot resolve {host}: {exc}") from None
+    if not addresses:
+        raise FetchError(url, f"{host} has no address")
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            raise FetchError(url, f"refused: {host} resolves to {problem} (set CCHC_ALLOW_PRIVATE_URLS=true to allow)")
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    msg = Message()
+    msg["content-type"] = header or "application/octet-stream"
+    charset = msg.get_param("charset")
+    return msg.get_content_type(), charset if isinstance(charset, str) else None
+
+
+async def _get(
+    client: httpx.AsyncClient, url: str, policy: FetchPolicy, accept: Collection[str], resolver: Resolver
+) -> Fetched:
+    seen: set[str] = set()
+    current = url
+    for _hop in range(policy.max_redirects + 1):
+        if current in seen:
+            raise FetchError(url, f"redirect loop (back to {current})")
+        seen.add(current)
+        await check_url(current, policy, resolver)
+        async with client.stream("GET", current) as response:
+            if response.status_code in _REDIRECTS:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(url, f"redirect ({response.status_code}) without a Location")
+                current = urljoin(current, location)
+                continue
+            if response.status_code != 200:
+                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".strip())
+            content_type, charset = _content_type(response.headers.get("content-type"))
+            if content_type not in accept:
+                raise FetchError(url, f"unexpected content type {content_type} (wanted {', '.join(sorted(accept))})")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+                raise FetchError(url, f"too large ({declared} bytes, limit {policy.max_bytes})")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > policy.max_bytes:
+                    raise FetchError(url, f"too large (more than {policy.max_bytes} bytes)")
+                chunks.append(chunk)
+            return Fetched(url=str(response.url), content_type=content_type, charset=charset, body=b"".join(chunks))
+    raise FetchError(url, f"too many redirects (more than {policy.max_redirects})")
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    policy: FetchPolicy,
+    accept: Collection[str],
+    resolver: Resolver = system_resolver,
+) -> Fetched:
+    """GET ``url`` under ``policy``; raise :class:`FetchError` with a reason on any refusal or failure."""
+    try:
+        async with asyncio.timeout(policy.timeout):
+            return await _get(client, url, policy, accept, resolver)
+    except TimeoutError:
+        raise FetchError(url, f"timed out after {policy.timeout:g} s") from None
+    except httpx.TimeoutException:
+        raise FetchError(url, f"timed out after {policy.timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(url, f"request failed: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,60 @@
+"""JSON Lines: one article a line, with the :class:`~bot.models.Article` fields.
+
+``paragraphs`` may be a list or one string (split on line breaks); a ``published`` without a
+time zone is Vietnam time.  A bad line is reported with its number; the others load.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.formats import ParsedFile
+from bot.formats.encoding import decode_bytes
+from bot.formats.html import parse_datetime
+from bot.models import Article
+
+JSONL_SUFFIXES = (".jsonl",)
+
+
+def article_from_record(record: object) -> Article:
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    data = dict(record)
+    body = data.get("paragraphs")
+    if isinstance(body, str):
+        data["paragraphs"] = tuple(line for line in body.splitlines() if line.strip())
+    published = data.get("published")
+    if isinstance(published, str):
+        parsed = parse_datetime(published)
+        if parsed is None:
+            raise ValueError(f"published: not an ISO date {published[:40]!r}")
+        data["published"] = parsed
+    unknown = set(data) - set(Article.model_fields)
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
+    try:
+        return Article.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValueError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+
+def parse_jsonl_text(text: str) -> ParsedFile:
+    result = ParsedFile()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            result.articles.append(article_from_record(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            result.problems.append((f"line {number}", f"invalid JSON: {exc.msg} at column {exc.colno}"))
+        except ValueError as exc:
+            result.problems.append((f"line {number}", str(exc)))
+    return result
+
+
+def parse_jsonl_file(path: Path) -> ParsedFile:
+    return parse_jsonl_text(decode_bytes(path.read_bytes()))

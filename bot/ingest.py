@@ -1,0 +1,320 @@
+"""Ingest articles from files, folders, feeds and URLs into the knowledge folder, in the normal form.
+
+:func:`ingest` only writes files (``web_<hash of URL>.txt`` in the seed's layout, so a reload
+rebuilds the same index from the folder alone); :func:`ingest_and_reload` also swaps the new
+index in through the :class:`~bot.service.SearchService` — the CLI, ``/add`` and the feed
+refresh job all go through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel, Field
+
+from bot.config import Settings
+from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, system_resolver
+from bot.formats import ParsedFile
+from bot.formats.encoding import decode_bytes
+from bot.formats.feeds import FEED_CONTENT_TYPES, FEED_SUFFIXES, article_from_item, feed_items, looks_like_feed
+from bot.formats.html import canonical_url, parse_html
+from bot.formats.normal import article_file_name, normal_form
+from bot.loader import PARSERS, article_files, load_folder
+from bot.models import Article, ReloadReport, SkippedFile
+from bot.parsing import ParseError
+from bot.service import ReloadError, SearchService
+
+IngestProgress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+class TargetReport(BaseModel):
+    """What one ingest target (file, folder, feed or URL) gave."""
+
+    target: str
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)  # knowledge files written
+
+
+class IngestReport(BaseModel):
+    knowledge_dir: str
+    targets: list[TargetReport] = Field(default_factory=list)
+    reload: ReloadReport | None = None
+    reload_error: str | None = None
+
+    @property
+    def written(self) -> int:
+        return sum(len(t.files) for t in self.targets)
+
+    @property
+    def added(self) -> list[str]:
+        return [u for t in self.targets for u in t.added]
+
+    @property
+    def updated(self) -> list[str]:
+        return [u for t in self.targets for u in t.updated]
+
+    @property
+    def unchanged(self) -> list[str]:
+        return [u for t in self.targets for u in t.unchanged]
+
+    @property
+    def skipped(self) -> list[SkippedFile]:
+        return [s for t in self.targets for s in t.skipped]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    article: Article
+    where: str  # the file, URL or feed item it came from
+
+
+@dataclass
+class _Known:
+    """Articles already in the knowledge folder (or written by this ingest)."""
+
+    by_url: dict[str, tuple[Article, str]]  # url -> (article, file)
+    by_hash: dict[str, str]  # content hash -> url
+
+
+def is_url(target: str) -> bool:
+    return "://" in target
+
+
+class _Collector:
+    """Turns targets into candidate articles, fetching what must be fetched."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, settings: Settings, resolver: Resolver, progress: IngestProgress | None
+    ) -> None:
+        self.client = client
+        self.policy = FetchPolicy.from_settings(settings)
+        self.resolver = resolver
+        self.progress = progress
+        self.semaphore = asyncio.Semaphore(settings.fetch_concurrency)
+
+    async def _fetch_text(self, url: str, accept: frozenset[str]) -> tuple[str, str, str]:
+        """(final URL, content type, text)."""
+        async with self.semaphore:
+            got = await fetch(self.client, url, self.policy, accept, self.resolver)
+        text = await asyncio.to_thread(decode_bytes, got.body, got.charset)
+        return got.url, got.content_type, text
+
+    async def _page(self, url: str, default_published: datetime | None = None) -> Article:
+        final, _ctype, text = await self._fetch_text(url, HTML_TYPES)
+        return await asyncio.to_thread(parse_html, text, final, default_published=default_published)
+
+    async def _feed(self, text: str, where: str, report: TargetReport) -> list[Candidate]:
+        items = feed_items(text)
+        done = 0
+
+        async def one(item_index: int) -> Candidate | None:
+            nonlocal done
+            item = items[item_index]
+            label = f"{where} {item.where}"
+            try:
+                if not item.link:
+                    raise ParseError("item has no http(s) link")
+                try:
+                    return Candidate(await self._page(item.link, item.published), label)
+                except (FetchError, ParseError) as exc:
+                    fallback = article_from_item(item)  # the page cannot be had: the feed's summary
+                    reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+                    return Candidate(fallback, f"{label}, summary only: page {reason}")
+            except ParseError as exc:
+                report.skipped.append(SkippedFile(path=where, where=item.where, reason=str(exc)))
+                return None
+            finally:
+                done += 1
+                if self.progress is not None:
+                    self.progress(f"feed {where}", done, len(items))
+
+        results = await asyncio.gather(*(one(i) for i in range(len(items))))
+        return [c for c in results if c is not None]
+
+    async def _url(self, url: str, report: TargetReport) -> list[Candidate]:
+        if canonical_url(url) is None:
+            raise ParseError(f"only http and https URLs can be ingested, not {url.split(':', 1)[0]!r}")
+        final, ctype, text = await self._fetch_text(url, HTML_TYPES | FEED_CONTENT_TYPES)
+        if ctype in FEED_CONTENT_TYPES or looks_like_feed(text):
+            return await self._feed(text, url, report)
+        article = await asyncio.to_thread(parse_html, text, final)
+        return [Candidate(article, url)]
+
+    async def _file(self, path: Path, report: TargetReport) -> list[Candidate]:
+        suffix = path.suffix.lower()
+        if suffix in FEED_SUFFIXES:
+            raw = await asyncio.to_thread(path.read_bytes)
+            text = await asyncio.to_thread(decode_bytes, raw)
+            return await self._feed(text, str(path), report)
+        parser = PARSERS.get(suffix)
+        if parser is None:
+            raise ParseError(f"unsupported file type {suffix or '(none)'}")
+        parsed = await asyncio.to_thread(parser, path)
+        if isinstance(parsed, ParsedFile):
+            report.skipped.extend(SkippedFile(path=str(path), where=w, reason=r) for w, r in parsed.problems)
+            parsed = parsed.articles
+        return [Candidate(a, str(path)) for a in parsed]
+
+    async def collect(self, target: str, report: TargetReport) -> list[Candidate]:
+        if is_url(target):
+            return await self._url(target, report)
+        path = Path(target)
+        if await asyncio.to_thread(path.is_dir):
+            found: list[Candidate] = []
+            files = await asyncio.to_thread(article_files, path)
+            for done, file in enumerate(files, start=1):
+                found.extend(await self.guarded(str(file), report, self._file(file, report)))
+                if self.progress is not None:
+                    self.progress(f"folder {path}", done, len(files))
+            return found
+        if not await asyncio.to_thread(path.is_file):
+            raise ParseError("no such file or folder")
+        return await self._file(path, report)
+
+    async def guarded(self, where: str, report: TargetReport, work: Awaitable[list[Candidate]]) -> list[Candidate]:
+        try:
+            return await work
+        except FetchError as exc:
+            report.skipped.append(SkippedFile(path=where, reason=exc.reason))
+        except ParseError as exc:
+            report.skipped.append(SkippedFile(path=where, reason=str(exc)))
+        except OSError as exc:
+            report.skipped.append(SkippedFile(path=where, reason=f"cannot read: {exc.strerror or exc}"))
+        except Exception as exc:  # one unreadable source must not stop the others
+            report.skipped.append(SkippedFile(path=where, reason=f"cannot parse: {type(exc).__name__}: {exc}"))
+        return []
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Candidate]:
+    """One candidate per URL: the latest published, then the fullest text; the others reported."""
+    best: dict[str, Candidate] = {}
+    for candidate in candidates:
+        url = candidate.article.url_str
+        old = best.get(url)
+        if old is None:
+            best[url] = candidate
+            continue
+
+        def rank(c: Candidate) -> tuple[datetime, int]:
+            return c.article.published, sum(len(p) for p in c.article.paragraphs)
+
+        keep, drop = (candidate, old) if rank(candidate) > rank(old) else (old, candidate)
+        best[url] = keep
+        reason = f"{url} also in {keep.where}, which is newer or fuller"
+        report.skipped.append(SkippedFile(path=drop.where, reason=reason))
+    return sorted(best.values(), key=lambda c: (c.article.published, c.article.url_str))
+
+
+def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: TargetReport) -> None:
+    """Decide added / updated / unchanged / duplicate for one article, and write it if needed."""
+    try:
+        article, text = normal_form(candidate.article)
+    except ParseError as exc:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=str(exc)))
+        return
+    url = article.url_str
+    digest = article.content_hash()
+    old = known.by_url.get(url)
+    if old is not None and old[0].content_hash() == digest:
+        report.unchanged.append(url)
+        return
+    same_content = known.by_hash.get(digest)
+    if same_content is not None and same_content != url:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=f"same content as {same_content} ({url})"))
+        return
+    target = knowledge_dir / article_file_name(url)
+    if old is not None:
+        old_file = Path(old[1])
+        if old_file.suffix.lower() == ".txt" and old_file.parent.resolve().is_relative_to(knowledge_dir.resolve()):
+            target = old_file  # the older version's file gets the new text
+        known.by_hash.pop(old[0].content_hash(), None)
+    try:
+        _write_atomically(target, text)
+    except OSError as exc:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=f"cannot write {target}: {exc.strerror or exc}"))
+        return
+    (report.updated if old is not None else report.added).append(url)
+    report.files.append(str(target))
+    known.by_url[url] = (article, str(target))
+    known.by_hash[digest] = url
+
+
+async def ingest(
+    targets: Sequence[str],
+    knowledge_dir: Path,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    *,
+    resolver: Resolver = system_resolver,
+    progress: IngestProgress | None = None,
+) -> IngestReport:
+    """Read every target and write its new or changed articles into ``knowledge_dir``.
+
+    Articles are compared with the folder's current content by URL and by content hash:
+    the same content again is unchanged (nothing written), a known URL with new content
+    is updated (its file rewritten), the same content under another URL is skipped.
+    """
+    await asyncio.to_thread(knowledge_dir.mkdir, parents=True, exist_ok=True)
+    existing = await asyncio.to_thread(load_folder, knowledge_dir)
+    known = _Known(
+        by_url={a.url_str: (a, source) for a, source in existing.articles},
+        by_hash={a.content_hash(): a.url_str for a, _ in existing.articles},
+    )
+    collector = _Collector(client, settings, resolver, progress)
+    report = IngestReport(knowledge_dir=str(knowledge_dir))
+    for target in targets:
+        part = TargetReport(target=target)
+        report.targets.append(part)
+        candidates = await collector.guarded(target, part, collector.collect(target, part))
+        for candidate in _best_per_url(candidates, part):
+            _store(candidate, known, knowledge_dir, part)
+    return report
+
+
+async def ingest_and_reload(
+    service: SearchService,
+    targets: Sequence[str],
+    client: httpx.AsyncClient,
+    settings: Settings,
+    *,
+    resolver: Resolver = system_resolver,
+    progress: IngestProgress | None = None,
+    always_reload: bool = False,
+) -> IngestReport:
+    """:func:`ingest` into the service's knowledge folder, then reload it when anything was written
+    (or always, with ``always_reload``).
+
+    A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
+    """
+    report = await ingest(targets, service.knowledge_dir, client, settings, resolver=resolver, progress=progress)
+    if report.written or always_reload:
+        try:
+            files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
+            report.reload = await service.reload(progress=files)
+        except ReloadError as exc:
+            report.reload = exc.report
+            report.reload_error = str(exc)
+    return report

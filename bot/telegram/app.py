@@ -1,0 +1,234 @@
+"""Wiring: build the PTB ``Application`` and run it (long polling, or a webhook when configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sqlite3
+import sys
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit
+
+import httpx
+from telegram.constants import UpdateType
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    InlineQueryHandler,
+    JobQueue,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.feed_refresh import schedule_feed_refresh
+from bot.fetch import make_client
+from bot.service import ReloadError, SearchService
+from bot.storage import StorageError
+from bot.telegram import handlers
+from bot.telegram.delivery import RetryingRateLimiter
+from bot.telegram.health import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
+from bot.telegram.logs import configure_logging
+from bot.telegram.menu import set_public_menus
+from bot.telegram.state import BotData, Context, FloodGuard
+
+log = logging.getLogger(__name__)
+
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+PURGE_SECONDS = 6 * 3600  # how often old query-log rows are deleted
+# Only what the handlers use (edits are ignored, so they are not even fetched).
+ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.INLINE_QUERY]
+App: TypeAlias = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]]
+
+NO_BOT_CREDENTIAL_HELP = (
+    "error: CCHC_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
+    "then set CCHC_BOT_TOKEN to the token it gives you"
+)
+
+
+async def _post_init(application: App) -> None:
+    data = application.bot_data
+    settings = data.config
+    if data.service_ is None:
+        data.service_ = await SearchService.open(
+            settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+        )
+        data.owns_service = True
+    if data.http_ is None:
+        data.http_ = make_client(settings)
+        data.owns_http = True
+    await _purge_old_queries(data)
+    try:
+        await set_public_menus(application.bot)
+    except TelegramError as exc:  # the menu is a convenience: answer questions anyway
+        log.warning("could not register the command menus: %s", exc)
+    await _beat(settings)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _heartbeat, interval=HEARTBEAT_SECONDS, first=HEARTBEAT_SECONDS, name="heartbeat"
+        )
+        application.job_queue.run_repeating(_purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge")
+        if schedule_feed_refresh(application.job_queue, data.service, settings) is not None:
+            log.info("refreshing %d feed(s) every %d min", len(settings.feeds), settings.feed_refresh_minutes)
+    log.info("bot @%s ready: %d articles", application.bot.username, len(data.service.sources()))
+
+
+async def _purge_old_queries(data: BotData) -> int:
+    """Delete query-log rows older than the retention setting (at start, then every few hours)."""
+    days = data.config.query_log_retention_days
+    try:
+        purged = await data.service.db.purge_query_log(days)
+    except (StorageError, sqlite3.Error) as exc:
+        log.warning("could not purge the query log: %s", exc)
+        return 0
+    if purged:
+        log.info("purged %d query-log rows older than %d days", purged, days)
+    return purged
+
+
+async def _purge_job(context: Context) -> None:
+    await _purge_old_queries(context.bot_data)
+
+
+async def _heartbeat(context: Context) -> None:
+    await _beat(context.bot_data.config)
+
+
+async def _beat(settings: Settings) -> None:
+    path = heartbeat_path(settings)
+    try:
+        await asyncio.to_thread(write_heartbeat, path)
+    except OSError as exc:
+        log.warning("cannot write the heartbeat file %s: %s", path, exc)
+
+
+async def _post_shutdown(application: App) -> None:
+    data = application.bot_data
+    if data.owns_http and data.http_ is not None:
+        await data.http_.aclose()
+        data.http_ = None
+        data.owns_http = False
+    if data.owns_service and data.service_ is not None:
+        await data.service_.close()
+        data.service_ = None
+        data.owns_service = False
+
+
+def add_handlers(application: App) -> None:
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    fresh = filters.UpdateType.MESSAGE  # not edits: editing a question must not answer it twice
+    new_text = fresh & filters.TEXT & ~filters.COMMAND
+    application.add_handlers(
+        [
+            CommandHandler(["start", "help"], handlers.start, filters=fresh),
+            CommandHandler("cchc", handlers.cchc, filters=fresh),
+            CommandHandler("sources", handlers.sources, filters=fresh),
+            CommandHandler("privacy", handlers.privacy, filters=fresh),
+            CommandHandler("reload", handlers.reload, filters=fresh),
+            CommandHandler("stats", handlers.stats, filters=fresh),
+            CommandHandler("add", handlers.add, filters=fresh),
+            MessageHandler(new_text & private, handlers.private_text),
+            MessageHandler(new_text & groups, handlers.group_text),
+            MessageHandler(fresh & filters.COMMAND & private, handlers.unknown_command),
+            CallbackQueryHandler(handlers.button),
+            InlineQueryHandler(handlers.inline_query),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, handlers.edited_command),
+        ]
+    )
+    application.add_error_handler(handlers.error)
+
+
+def _rate_limiter(settings: Settings) -> RetryingRateLimiter:
+    return RetryingRateLimiter(retries=settings.send_retries, overall_max_rate=settings.send_rate_per_second)
+
+
+def build_application(
+    settings: Settings,
+    service: SearchService | None = None,
+    request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> App:
+    """The bot application; ``service``, ``request`` and ``http_client`` are for tests (the caller then owns them)."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise ValueError(NO_BOT_CREDENTIAL_HELP)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value().strip())
+        .base_url(f"{settings.bot_api_url}/bot")
+        .base_file_url(f"{settings.bot_api_url}/file/bot")
+        .context_types(ContextTypes(bot_data=BotData))
+        .rate_limiter(rate_limiter if rate_limiter is not None else _rate_limiter(settings))
+        .concurrent_updates(16)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.read_timeout(settings.telegram_timeout_seconds)
+    application: App = builder.build()  # type: ignore[assignment]
+    data = application.bot_data
+    data.settings = settings
+    data.flood = FloodGuard(settings.user_rate_limit)
+    if service is not None:
+        data.service_ = service
+        data.owns_service = False
+    if http_client is not None:
+        data.http_ = http_client
+        data.owns_http = False
+    add_handlers(application)
+    return application
+
+
+def _webhook_secret(settings: Settings) -> str:
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return settings.webhook_secret.get_secret_value()
+    return secrets.token_urlsafe(32)  # only [A-Za-z0-9_-], as Telegram requires
+
+
+def run_bot(settings: Settings) -> int:
+    """``cchc-bot run``: block until SIGINT/SIGTERM; 2 when the token is missing."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        print(NO_BOT_CREDENTIAL_HELP, file=sys.stderr)
+        return EXIT_USAGE
+    token = settings.bot_token.get_secret_value().strip()
+    redact = configure_logging(settings.log_level, token)
+    application = build_application(settings)
+    try:
+        _run(application, settings)
+    except (TelegramError, StorageError, ReloadError) as exc:
+        # PTB puts the token in InvalidToken's message: never print it.
+        hint = " (check CCHC_BOT_TOKEN)" if isinstance(exc, InvalidToken) else ""
+        log.error("cannot start the bot: %s%s", exc, hint)
+        print(redact.redact(f"error: cannot start the bot: {exc}{hint}"), file=sys.stderr)
+        return EXIT_FAIL
+    log.info("stopped")
+    return 0
+
+
+def _run(application: App, settings: Settings) -> None:
+    if settings.webhook_url:
+        path = urlsplit(settings.webhook_url).path.lstrip("/")
+        log.info("starting with a webhook on %s:%d/%s", settings.webhook_listen, settings.webhook_port, path)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=_webhook_secret(settings),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        log.info("starting with long polling via %s", settings.bot_api_url)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)

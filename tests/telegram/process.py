@@ -1,0 +1,76 @@
+"""Run ``python -m bot run`` as a separate process against an emulator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.emulator.server import BotApiEmulator
+from tests.telegram.conftest import REPO
+
+TOKEN = "777000111:E2E-secret-token-never-in-logs"
+ADMIN = 501
+
+
+class BotProcess:
+    def __init__(self, emu: BotApiEmulator, root: Path, **env: str) -> None:
+        self.emu = emu
+        self.root = root
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.logs: list[Path] = []
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
+        env.update(
+            PYTHONPATH=str(REPO),
+            CCHC_BOT_TOKEN=TOKEN,
+            CCHC_BOT_API_URL=self.emu.url,
+            CCHC_DB_PATH=str(self.root / "data" / "bot.sqlite3"),
+            CCHC_KNOWLEDGE_DIR=str(self.root / "knowledge"),
+            CCHC_ADMIN_IDS=str(ADMIN),
+            CCHC_LOG_LEVEL="DEBUG",
+            CCHC_USER_RATE_LIMIT="100",
+        )
+        env.update(self.env)
+        return env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Another ``python -m bot`` command with the same settings as the running bot."""
+        return subprocess.run([sys.executable, "-m", "bot", *args], env=self.environment(), cwd=self.root,
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+
+    def start(self, ready: str = "setMyCommands") -> None:
+        env = self.environment()
+        log = self.root / f"bot-{len(self.logs)}.log"
+        self.logs.append(log)
+        mark = self.emu.mark()
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=self.root,
+                                         stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            if ready == "setMyCommands":
+                self.emu.wait_call("setMyCommands", lambda c: c.params["scope"]["type"] == "all_group_chats",
+                                   since=mark, timeout=20)  # fmt: skip
+            else:
+                self.emu.wait_call(ready, since=mark, timeout=20)
+        except AssertionError:
+            self.stop()
+            raise AssertionError(log.read_text(errors="replace")) from None
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return -9
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.logs)
