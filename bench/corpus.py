@@ -53,7 +53,9 @@ _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE_OR_NUMBER_RE = re.compile(rf"(?P<date>{_DATE_RE.pattern})|{_NUMBER_RE.pattern}")
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")
 # A person's name: a common surname and one to three capitalised syllables.
-_NAME_RE = re.compile(rf"(?<!Thành phố )\b(?:{'|'.join((*_SURNAMES, 'Trương', 'Dương', 'Lý', 'Đinh', 'Mai'))})(?: [A-ZĐ][^\W\d_]+){{1,3}}")
+_NAME_RE = re.compile(
+    rf"(?<!Thành phố )\b(?:{'|'.join((*_SURNAMES, 'Trương', 'Dương', 'Lý', 'Đinh', 'Mai'))})(?: [A-ZĐ][^\W\d_]+){{1,3}}"
+)
 _ORDINALS = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
 _ORDINAL_RE = re.compile(rf"\b(Phiên họp|phiên họp|Hội nghị|hội nghị|Kỳ họp|kỳ họp) thứ ({'|'.join(_ORDINALS)})\b")
 _NATION_RE = re.compile(r"\b([Tt]rong cả nước|[Cc]ả nước|của Chính phủ|Chính phủ)\b")
@@ -235,7 +237,9 @@ def synthetic_article(rng: random.Random, number: int, templates: Sequence[Templ
     return "\n\n".join(lines) + "\n", body, facts
 
 
-def write_corpus(folder: Path, n_facts: int, seed: int = 20240202, templates_from: Sequence[Path] | None = None) -> Corpus:
+def write_corpus(
+    folder: Path, n_facts: int, seed: int = 20240202, templates_from: Sequence[Path] | None = None
+) -> Corpus:
     """Write about ``n_facts`` facts of articles into ``folder`` (created, must be empty or absent)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = list(templates_from) if templates_from is not None else template_files()
