@@ -122,6 +122,10 @@ class Snapshot:
         return tuple(a.title for a in newest[:limit])
 
 
+_I_NUMBER, _I_DATE, _I_WHO, _I_ORG = (int(i) for i in (Intent.NUMBER, Intent.DATE, Intent.WHO, Intent.ORG))
+_F_NUMBER, _F_DATE, _F_PERSON, _F_ORG = (int(f) for f in (Feature.NUMBER, Feature.DATE, Feature.PERSON, Feature.ORG))
+
+
 def _phrase_in(phrase: tuple[str, ...], terms: set[str]) -> bool:
     """Whether a text with these syllables and syllable pairs contains ``phrase`` (pairs adjacent)."""
     if len(phrase) == 1:
@@ -316,16 +320,17 @@ class Searcher:
         return coverage, tuple(matched)
 
     @staticmethod
-    def _intent_bonus(intent: Intent, features: Feature) -> float:
+    def _intent_bonus(intent: int, features: int) -> float:
+        """Reward facts holding what the question asks for (plain ints: this runs per candidate)."""
         bonus = 0.0
-        if intent & Intent.NUMBER:
-            bonus += 0.08 if features & Feature.NUMBER else -0.08
-        if intent & Intent.DATE:
-            bonus += 0.1 if features & Feature.DATE else -0.06
-        if intent & Intent.WHO:
-            bonus += 0.08 if features & Feature.PERSON else -0.25
-        elif intent & Intent.ORG:
-            bonus += 0.05 if features & Feature.ORG else -0.03
+        if intent & _I_NUMBER:
+            bonus += 0.08 if features & _F_NUMBER else -0.08
+        if intent & _I_DATE:
+            bonus += 0.1 if features & _F_DATE else -0.06
+        if intent & _I_WHO:
+            bonus += 0.08 if features & _F_PERSON else -0.25
+        elif intent & _I_ORG:
+            bonus += 0.05 if features & _F_ORG else -0.03
         return bonus
 
     def rank(self, plan: QueryPlan) -> list[_Candidate]:
@@ -351,6 +356,7 @@ class Searcher:
         cmax = float(combined[cand_ids[0]]) if len(cand_ids) else 1.0
         q_folded = plan.folded
         units = self._units(plan)
+        question_intent = int(plan.intent)
         cands: list[_Candidate] = []
         for fid in cand_ids.tolist():
             row = snap.facts[fid]
@@ -358,7 +364,7 @@ class Searcher:
             fact_terms = {*toks, *bigrams(toks)}
             coverage, matched = self._coverage(plan, units, fid, fact_terms, set(row.accented.split()))
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
-            intent = self._intent_bonus(plan.intent, Feature(row.features))
+            intent = self._intent_bonus(question_intent, row.features)
             score = (
                 W_LEXICAL * float(combined[fid]) / cmax
                 + W_SIMILARITY * sim

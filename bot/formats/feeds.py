@@ -8,7 +8,6 @@ from pathlib import Path
 from time import struct_time
 from typing import Any
 
-import feedparser
 from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser
 
@@ -66,6 +65,8 @@ def looks_like_feed(text: str) -> bool:
 
 def feed_items(text: str) -> list[FeedItem]:
     """The entries of an RSS/Atom document, or :class:`ParseError` when it is not a feed."""
+    import feedparser  # loaded on the first feed only
+
     parsed = feedparser.parse(text)
     entries = list(parsed.get("entries", []))
     if not entries:

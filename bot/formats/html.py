@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import trafilatura
 from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser
 
@@ -105,6 +104,8 @@ def _selectolax_fields(html: str, base_url: str | None) -> PageFields:
 
 def _trafilatura_fields(html: str, base_url: str | None) -> PageFields | None:
     try:
+        import trafilatura  # heavy (lxml, justext): loaded on the first HTML page only
+
         doc = trafilatura.bare_extraction(
             html, url=base_url, with_metadata=True, include_comments=False, include_tables=False,
             date_extraction_params=_DATE_PARAMS,
