@@ -18,7 +18,7 @@ from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import join_phrases, token_pairs
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 
@@ -51,7 +51,8 @@ def accented(text: str, cache: dict[str, list[tuple[str, str]]]) -> str:
 
     Same as ``token_pairs(text)`` filtered, computed word by word through ``cache``: a
     knowledge base repeats the same few thousand words, and normalising each occurrence
-    anew was two thirds of a 100k-fact build.  (Tokens never span white space.)
+    anew was two thirds of a 100k-fact build.  (Tokens never span white space.)  The search
+    computes it for its candidates only, through the snapshot's cache, rather than storing it.
     """
     out: list[str] = []
     for word in text.split():
@@ -101,10 +102,10 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
                     kind=fact.kind.value,
                     text=fact.text,
                     folded=" ".join(" ".join(p) for p in phrases),
-                    accented=accented(fact.text, word_pairs),
                     features=int(fact_features(fact.text)),
                 )
             )
+            accented(fact.text, word_pairs)  # fills the per-word cache: the accented vocabulary
             doc.update(fact_index.add(terms))
             doc_length += len(terms)
             for name in (*capitalised_names(fact.text, lexicon), *place_names(phrases[0], lexicon)):
@@ -112,6 +113,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
                     for start in range(len(name) - size + 1):
                         names.setdefault(" ".join(name[start : start + size]), set()).add(article_id)
         article_index.add_counts(doc, doc_length)
+    accented_vocab = sorted({a for pairs in word_pairs.values() for f, a in pairs if f != a})
     del word_pairs
     blobs = {
         **index_blobs(FACT_INDEX, fact_index.build()),
@@ -126,5 +128,7 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
         "facts": str(len(facts)),
         # Capitalised names (folded) -> the articles that mention them.
         "names": json.dumps({k: sorted(v) for k, v in names.items()}, ensure_ascii=False),
+        # Every syllable with diacritics the facts use (tone-canonical), space-separated.
+        "accented_vocab": " ".join(accented_vocab),
     }
     return KnowledgeData(articles=rows, paragraphs=paragraphs, facts=facts, blobs=blobs, meta=meta)

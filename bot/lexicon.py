@@ -118,23 +118,16 @@ class Lexicon:
     def expansions(self, toks: Sequence[str]) -> list[Phrase]:
         """Full forms of the abbreviations in ``toks``, to be indexed beside them.
 
-        The first phrase is ``toks`` with each abbreviation replaced in place by its first
-        full form (so "Trưởng BCĐ" also reads "Trưởng Ban Chỉ đạo", pairs included); further
-        full forms of ambiguous abbreviations follow as phrases of their own.
+        Each full form comes with the words either side of the abbreviation, so "Trưởng BCĐ
+        chủ trì" also yields "trưởng ban chỉ đạo chủ trì" (its pairs included) without
+        repeating the rest of the sentence.
         """
-        matches = self.abbreviations.find(toks)
-        if not matches:
-            return []
-        substituted: list[str] = []
-        others: list[Phrase] = []
-        pos = 0
-        for start, end, exps in matches:
-            substituted.extend(toks[pos:start])
-            substituted.extend(exps[0])
-            others.extend(exps[1:])
-            pos = end
-        substituted.extend(toks[pos:])
-        return [tuple(substituted), *others]
+        out: list[Phrase] = []
+        for start, end, exps in self.abbreviations.find(toks):
+            left = tuple(toks[start - 1 : start])
+            right = tuple(toks[end : end + 1])
+            out.extend(left + exp + right for exp in exps)
+        return out
 
     def looks_english(self, toks: Sequence[str]) -> bool:
         markers = [t for t in toks if t in _ENGLISH_MARKERS]

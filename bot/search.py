@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, plan_query
-from bot.builder import ARTICLE_INDEX, FACT_INDEX, index_from_blobs
+from bot.builder import ARTICLE_INDEX, FACT_INDEX, accented, index_from_blobs
 from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
 from bot.models import Answer, FactKind, SearchResult
@@ -77,9 +77,15 @@ class Snapshot:
     # Folded syllables of each article's title and caption (what the article is about).
     headline_tokens: list[frozenset[str]]
     # Capitalised names (folded, space-joined) -> the articles that mention them.
-    names: dict[str, frozenset[int]]
+    names: dict[str, tuple[int, ...]]
     # Every syllable with diacritics that the facts use, in tone-canonical form.
     accented_vocab: frozenset[str]
+    # Per-word cache of (folded, tone-canonical) pairs, filled as candidates are re-ranked.
+    word_pairs: dict[str, list[tuple[str, str]]]
+
+    def fact_accents(self, fact: int) -> set[str]:
+        """The tone-canonical syllables with diacritics of one fact (computed, not stored)."""
+        return set(accented(self.facts[fact].text, self.word_pairs).split())
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
@@ -109,8 +115,9 @@ class Snapshot:
             built_at=data.meta.get("built_at", ""),
             recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
             headline_tokens=[frozenset(h) for h in headlines],
-            names={k: frozenset(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
-            accented_vocab=frozenset(w for f in facts for w in f.accented.split()),
+            names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
+            accented_vocab=frozenset(data.meta.get("accented_vocab", "").split()),
+            word_pairs={},
         )
 
     @property
@@ -362,7 +369,8 @@ class Searcher:
             row = snap.facts[fid]
             toks = row.folded.split()
             fact_terms = {*toks, *bigrams(toks)}
-            coverage, matched = self._coverage(plan, units, fid, fact_terms, set(row.accented.split()))
+            accents = snap.fact_accents(fid) if plan.accented else set()
+            coverage, matched = self._coverage(plan, units, fid, fact_terms, accents)
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
             intent = self._intent_bonus(question_intent, row.features)
             score = (

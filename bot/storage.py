@@ -49,7 +49,6 @@ MIGRATIONS: list[tuple[str, str]] = [
             kind TEXT NOT NULL,
             text TEXT NOT NULL,
             folded TEXT NOT NULL,
-            accented TEXT NOT NULL DEFAULT '',
             features INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX facts_article ON facts(article_id);
@@ -159,7 +158,6 @@ class FactRow:
     kind: str
     text: str
     folded: str
-    accented: str
     features: int
 
 
@@ -338,12 +336,8 @@ class Database:
                 ),
             )  # fmt: skip
             await conn.executemany(
-                "INSERT INTO facts (id, article_id, position, kind, text, folded, accented, features)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    (f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.accented, f.features)
-                    for f in data.facts
-                ),
+                "INSERT INTO facts (id, article_id, position, kind, text, folded, features) VALUES (?,?,?,?,?,?,?)",
+                ((f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.features) for f in data.facts),
             )
             await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
             await conn.executemany(
@@ -372,7 +366,7 @@ class Database:
         ]
         paragraphs = [json.loads(r[10]) for r in rows]
         async with conn.execute(
-            "SELECT id, article_id, position, kind, text, folded, accented, features FROM facts ORDER BY id"
+            "SELECT id, article_id, position, kind, text, folded, features FROM facts ORDER BY id"
         ) as cur:
             facts = [FactRow(*r) for r in await cur.fetchall()]
         async with conn.execute("SELECT name, data FROM index_blobs") as cur:
