@@ -80,8 +80,11 @@ class Snapshot:
     names: dict[str, tuple[int, ...]]
     # Every syllable with diacritics that the facts use, in tone-canonical form.
     accented_vocab: frozenset[str]
-    # Per-word cache of (folded, tone-canonical) pairs, filled as candidates are re-ranked.
+    # Per-word cache of (folded, tone-canonical) pairs, filled as candidates are re-ranked
+    # (the one mutable part: it only ever grows towards the facts' own vocabulary).
     word_pairs: dict[str, list[tuple[str, str]]]
+    # Titles of the newest articles first (for "not answered": what the bot does know).
+    newest_titles: tuple[str, ...]
 
     def fact_accents(self, fact: int) -> set[str]:
         """The tone-canonical syllables with diacritics of one fact (computed, not stored)."""
@@ -118,6 +121,7 @@ class Snapshot:
             names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
             accented_vocab=frozenset(data.meta.get("accented_vocab", "").split()),
             word_pairs={},
+            newest_titles=tuple(a.title for a in sorted(articles, key=lambda a: a.published, reverse=True)[:20]),
         )
 
     @property
@@ -125,8 +129,8 @@ class Snapshot:
         return not self.facts
 
     def topics(self, limit: int = 5) -> tuple[str, ...]:
-        newest = sorted(self.articles, key=lambda a: a.published, reverse=True)
-        return tuple(a.title for a in newest[:limit])
+        """Titles of the newest articles: what the bot can talk about."""
+        return self.newest_titles[:limit]
 
 
 _I_NUMBER, _I_DATE, _I_WHO, _I_ORG = (int(i) for i in (Intent.NUMBER, Intent.DATE, Intent.WHO, Intent.ORG))
