@@ -241,7 +241,11 @@ def run(users: int = 50, per_user: int = 20, max_seconds: float = 60.0, distinct
         pairs = question_pairs(knowledge, root, distinct, seed)
         if not pairs:
             raise PipelineError("no answered question to ask")
-        pinned = _pin(0, set(os.sched_getaffinity(0)) - {BOT_CPU} or {BOT_CPU}) if hasattr(os, "sched_getaffinity") else False
+        pinned = (
+            _pin(0, set(os.sched_getaffinity(0)) - {BOT_CPU} or {BOT_CPU})
+            if hasattr(os, "sched_getaffinity")
+            else False
+        )
         emu = BotApiEmulator(TOKEN).start()
         bot = BotRun(emu, root, knowledge, log_level)
         try:
@@ -267,8 +271,12 @@ def run(users: int = 50, per_user: int = 20, max_seconds: float = 60.0, distinct
         "distinct_questions": len(pairs),
         "seconds": round(result.elapsed_s, 2),
         "qps": round(n / result.elapsed_s, 1),
-        "reply_ms": {"p50": round(percentile(ms, 50), 1), "p95": round(percentile(ms, 95), 1),
-                     "p99": round(percentile(ms, 99), 1), "max": round(max(ms), 1)},  # fmt: skip
+        "reply_ms": {
+            "p50": round(percentile(ms, 50), 1),
+            "p95": round(percentile(ms, 95), 1),
+            "p99": round(percentile(ms, 99), 1),
+            "max": round(max(ms), 1),
+        },
         "bot_cpu_ms_per_question": round(bot_cpu * 1000 / n, 2),
         "bot_cpu_share": round(bot_cpu / result.elapsed_s, 2),  # of one core
         "bot_qps_per_core": round(n / bot_cpu, 1) if bot_cpu else None,
