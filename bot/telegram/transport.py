@@ -4,7 +4,7 @@ Profiled on the end-to-end benchmark (``bench/pipeline.py``), PTB's ``HTTPXReque
 about 1 ms of CPU per Bot API call (httpx/httpcore/anyio in pure Python), a fifth of the
 bot's whole cost per answered question. aiohttp's C-accelerated client does the same call
 for about 0.2 ms. Behaviour kept from ``HTTPXRequest``: form-encoded parameters, multipart
-uploads, the same default timeouts, timeouts raised as :class:`~telegram.error.TimedOut`
+uploads, the same default timeouts, proxies from ``HTTP(S)_PROXY``/``NO_PROXY``, timeouts raised as :class:`~telegram.error.TimedOut`
 and other transport failures as :class:`~telegram.error.NetworkError` (so
 :mod:`bot.telegram.delivery` retries them the same way).
 """
@@ -48,7 +48,10 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size)
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+            # trust_env: HTTP(S)_PROXY / NO_PROXY from the environment apply, as they did with httpx.
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
