@@ -4,5 +4,5 @@ Not unit tests: a measuring tool.  :mod:`bench.corpus` writes deterministic synt
 knowledge folders, :mod:`bench.questions` the fixed question list, :mod:`bench.worker`
 measures one size in a fresh process pinned to one core, :mod:`bench.cli` runs the sizes
 and prints/saves the results.  End-to-end Telegram throughput lives in
-:mod:`bench.pipeline` (not written yet).
+:mod:`bench.pipeline` (``python -m bot run`` against the Bot API emulator).
 """

@@ -48,6 +48,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--dev-articles", type=Path, default=DEV_DIR / "articles", help="dev articles folder")
     ap.add_argument("--workdir", type=Path, help="keep the generated folders here instead of a temp dir")
     ap.add_argument("--timeout", type=float, default=1200, help="seconds allowed per size")
+    ap.add_argument(
+        "--pipeline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure end-to-end throughput through python -m bot run and the Bot API emulator",
+    )
+    ap.add_argument("--pipeline-only", action="store_true", help="only the end-to-end pipeline (no sizes)")
+    ap.add_argument("--users", type=int, default=50, help="pipeline: concurrent simulated users")
+    ap.add_argument("--per-user", type=int, default=20, help="pipeline: questions per user (timed round)")
+    ap.add_argument("--pipeline-seconds", type=float, default=60, help="pipeline: time bound of the timed round")
     return ap.parse_args(argv)
 
 
@@ -96,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for n in args.sizes:
+        for n in [] if args.pipeline_only else args.sizes:
             print(f"- {n} facts ...", end=" ", flush=True)
             t0 = time.perf_counter()
             result = run_size(n, args, work)
@@ -104,8 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"done in {time.perf_counter() - t0:.0f} s (build {result['build_s']:.1f} s, "
                   f"p99 {result['ours_ms']['p99']:.2f} ms, {result['speedup_mean']:.1f}x the naive scan)",
                   flush=True)  # fmt: skip
-    print()
-    print(table(results))
+    if results:
+        print()
+        print(table(results))
     report: dict[str, Any] = {
         "machine": machine,
         "config": {
@@ -125,8 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\ntargets at", big[-1]["facts"], "facts:")
         for key, t in report["targets"].items():
             print(f"  {key:14} {t['value']:>9} (target {t['target']}) {'met' if t['met'] else 'MISSED'}")
-    if not pipeline.available():
-        print(f"\n{pipeline.NOT_MEASURED}")
+    if args.pipeline or args.pipeline_only:
+        print(f"\n- bot pipeline: {args.users} users x {args.per_user} questions ...", flush=True)
+        report["pipeline"] = pipeline.run(users=args.users, per_user=args.per_user,
+                                          max_seconds=args.pipeline_seconds, seed=args.seed)  # fmt: skip
+        print(pipeline.summary(report["pipeline"]))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nresults written to {args.json}")

@@ -43,7 +43,7 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--sizes", "200", "--questions", "10", "--repeats", "1", "--json", str(out),
-         "--dev", str(dev), "--dev-articles", str(no_articles)],
+         "--dev", str(dev), "--dev-articles", str(no_articles), "--no-pipeline"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -73,3 +73,21 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
             assert 0.0 <= q[metric] <= 1.0
         assert q["top1"] <= q["top3"]
     assert r["naive_quality"]["declined"] == 0.0  # the naive scan never declines
+
+
+def test_bench_pipeline_runs_the_bot_against_the_emulator(tmp_path: Path) -> None:
+    out = tmp_path / "pipeline.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--pipeline-only", "--users", "4", "--per-user", "3", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "bot pipeline: 12 questions from 4 users" in proc.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["results"] == []
+    p = report["pipeline"]
+    assert p["questions"] == 12
+    assert p["qps"] > 0
+    assert 0 < p["reply_ms"]["p50"] <= p["reply_ms"]["p99"]
+    assert p["bot_cpu_ms_per_question"] >= 0  # /proc counts in 10 ms ticks

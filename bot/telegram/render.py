@@ -8,6 +8,7 @@ Telegram does, on the HTML source, which is never shorter than the parsed text).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -87,6 +88,12 @@ def citation(r: SearchResult) -> str:
     return f"{link(r.title, r.url)} — {escape(r.site)}, {r.published:%d/%m/%Y}"
 
 
+@functools.lru_cache(maxsize=16384)
+def _word_forms(word: str) -> tuple[str, str]:
+    """(cleaned lower case, folded) of one word: cached, the same fact words are highlighted again and again."""
+    return clean(word).casefold(), fold(word)
+
+
 def _matched_words(matched: Iterable[str]) -> tuple[set[str], set[str]]:
     """(words to match exactly, folded syllables to match by folding) from a result's ``matched``."""
     exact: set[str] = set()
@@ -110,8 +117,8 @@ def highlight(text: str, matched: Iterable[str]) -> str:
     spans: list[tuple[int, int]] = []
     if exact or folded:
         for m in _TOKEN.finditer(text):
-            word = m.group()
-            if clean(word).casefold() not in exact and fold(word) not in folded:
+            lower, word_folded = _word_forms(m.group())
+            if lower not in exact and word_folded not in folded:
                 continue
             if spans and not text[spans[-1][1] : m.start()].strip():
                 spans[-1] = (spans[-1][0], m.end())

@@ -21,6 +21,7 @@ many messages really reached a chat, so a test sees a duplicate or a loss.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -127,6 +128,7 @@ class BotApiEmulator:
         self._closing = False
         self.webhook_deliveries = 0
         self._pusher: asyncio.Task[None] | None = None
+        self._arrived: asyncio.Event | None = None  # set (and replaced) when an update is queued
         self._faults: list[Fault] = []
         self.faults_hit: list[tuple[str, str, float]] = []  # (kind, method, monotonic time)
 
@@ -164,7 +166,14 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        self._arrived = asyncio.Event()
         self._pusher = asyncio.get_running_loop().create_task(self._push_webhook())
+
+    def _wake_pollers(self) -> None:
+        """(In the server's loop.) Wake every pending getUpdates, as Telegram answers a long poll at once."""
+        if self._arrived is not None:
+            self._arrived.set()
+        self._arrived = asyncio.Event()
 
     async def _push_webhook(self) -> None:
         """With a webhook set, deliver queued updates to it (one at a time, in order), as Telegram does."""
@@ -348,6 +357,8 @@ class BotApiEmulator:
     def _new_update(self, **payload: Any) -> int:
         update_id = next(self._ids)
         self._state.updates.append({"update_id": update_id, **payload})
+        if self._loop is not None and not self._closing:
+            self._loop.call_soon_threadsafe(self._wake_pollers)
         return update_id
 
     # -- Bot API methods -------------------------------------------------------------------------
@@ -402,9 +413,15 @@ class BotApiEmulator:
                     self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
                 ready = self._state.updates[:limit]
             gone = request.transport is None or request.transport.is_closing()
-            if ready or time.monotonic() >= deadline or gone or self._closing:
+            left = deadline - time.monotonic()
+            if ready or left <= 0 or gone or self._closing:
                 return ready
-            await asyncio.sleep(0.02)
+            arrived = self._arrived
+            if arrived is None:
+                await asyncio.sleep(0.02)
+                continue
+            with contextlib.suppress(TimeoutError):  # re-check the connection and the deadline now and then
+                await asyncio.wait_for(arrived.wait(), timeout=min(0.1, left))
 
     def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands")
