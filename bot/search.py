@@ -58,6 +58,8 @@ UNKNOWN_NAME_FACTOR = 0.45
 OTHER_ARTICLE_NAME_FACTOR = 0.5
 # Share of the credit lost when the user typed a syllable with other diacritics than the fact's.
 ACCENT_MISMATCH_PENALTY = 0.7
+# Facts whose term sets are kept between questions (about 2-4 KB each).
+TERM_CACHE_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,35 @@ class Snapshot:
     # Titles of the newest articles first (for "not answered": what the bot does know).
     newest_titles: tuple[str, ...]
 
+    # Recently re-ranked facts' syllables and syllable pairs (bounded; a cache, not state).
+    term_cache: dict[int, frozenset[str]]
+    # Per-word cache of (surface, folded, tone-canonical) triples, for highlighting.
+    word_surfaces: dict[str, list[tuple[str, str, str]]]
+
     def fact_accents(self, fact: int) -> set[str]:
         """The tone-canonical syllables with diacritics of one fact (computed, not stored)."""
         return set(accented(self.facts[fact].text, self.word_pairs).split())
+
+    def fact_terms(self, fact: int) -> frozenset[str]:
+        """The fact's folded syllables and syllable pairs (cached for the most recent facts)."""
+        terms = self.term_cache.get(fact)
+        if terms is None:
+            if len(self.term_cache) >= TERM_CACHE_SIZE:
+                self.term_cache.clear()
+            toks = self.facts[fact].folded.split()
+            terms = self.term_cache[fact] = frozenset((*toks, *bigrams(toks)))
+        return terms
+
+    def fact_surface(self, fact: int) -> list[tuple[str, str, str]]:
+        """``surface_tokens`` of the fact's text, word by word through a cache (tokens never span spaces)."""
+        out: list[tuple[str, str, str]] = []
+        cache = self.word_surfaces
+        for word in self.facts[fact].text.split():
+            triples = cache.get(word)
+            if triples is None:
+                triples = cache[word] = surface_tokens(word)
+            out.extend(triples)
+        return out
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
@@ -121,6 +149,8 @@ class Snapshot:
             names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
             accented_vocab=frozenset(data.meta.get("accented_vocab", "").split()),
             word_pairs={},
+            term_cache={},
+            word_surfaces={},
             newest_titles=tuple(a.title for a in sorted(articles, key=lambda a: a.published, reverse=True)[:20]),
         )
 
@@ -137,7 +167,7 @@ _I_NUMBER, _I_DATE, _I_WHO, _I_ORG = (int(i) for i in (Intent.NUMBER, Intent.DAT
 _F_NUMBER, _F_DATE, _F_PERSON, _F_ORG = (int(f) for f in (Feature.NUMBER, Feature.DATE, Feature.PERSON, Feature.ORG))
 
 
-def _phrase_in(phrase: tuple[str, ...], terms: set[str]) -> bool:
+def _phrase_in(phrase: tuple[str, ...], terms: frozenset[str]) -> bool:
     """Whether a text with these syllables and syllable pairs contains ``phrase`` (pairs adjacent)."""
     if len(phrase) == 1:
         return phrase[0] in terms
@@ -269,7 +299,7 @@ class Searcher:
         plan: QueryPlan,
         units: list[_Unit],
         fact: int,
-        fact_terms: set[str],
+        fact_terms: frozenset[str],
         accented: set[str],
     ) -> tuple[float, tuple[str, ...]]:
         """Share of the question's content (IDF-weighted) that the fact, or its article, covers.
@@ -371,8 +401,7 @@ class Searcher:
         cands: list[_Candidate] = []
         for fid in cand_ids.tolist():
             row = snap.facts[fid]
-            toks = row.folded.split()
-            fact_terms = {*toks, *bigrams(toks)}
+            fact_terms = snap.fact_terms(fid)
             accents = snap.fact_accents(fid) if plan.accented else set()
             coverage, matched = self._coverage(plan, units, fid, fact_terms, accents)
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
@@ -389,16 +418,18 @@ class Searcher:
         return cands
 
     @staticmethod
-    def _surface_matches(plan: QueryPlan, text: str, matched: tuple[str, ...]) -> tuple[str, ...]:
+    def _surface_matches(
+        plan: QueryPlan, surface: list[tuple[str, str, str]], matched: tuple[str, ...]
+    ) -> tuple[str, ...]:
         """The fact's own words (lower case) that matched the question, for highlighting.
 
         A word the user typed with diacritics only counts with the same diacritics.
         """
         wanted = set(matched)
         out: dict[str, None] = {}
-        for surface, folded, canonical in surface_tokens(text):
+        for word, folded, canonical in surface:
             if folded in wanted and plan.accented.get(folded, canonical) == canonical:
-                out[surface] = None
+                out[word] = None
         return tuple(out)
 
     def search(self, question: str, limit: int = 3) -> Answer:
@@ -436,7 +467,7 @@ class Searcher:
                     site=art.site,
                     published=art.published,
                     score=c.score,
-                    matched=self._surface_matches(plan, row.text, c.matched),
+                    matched=self._surface_matches(plan, snap.fact_surface(row.id), c.matched),
                 )
             )
             if len(results) >= limit:
