@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -90,12 +91,18 @@ class Snapshot:
 
     # Recently re-ranked facts' syllables and syllable pairs (bounded; a cache, not state).
     term_cache: dict[int, frozenset[str]]
+    accent_cache: dict[int, frozenset[str]]
     # Per-word cache of (surface, folded, tone-canonical) triples, for highlighting.
     word_surfaces: dict[str, list[tuple[str, str, str]]]
 
-    def fact_accents(self, fact: int) -> set[str]:
-        """The tone-canonical syllables with diacritics of one fact (computed, not stored)."""
-        return set(accented(self.facts[fact].text, self.word_pairs).split())
+    def fact_accents(self, fact: int) -> frozenset[str]:
+        """The tone-canonical syllables with diacritics of one fact (computed, cached for recent facts)."""
+        found = self.accent_cache.get(fact)
+        if found is None:
+            if len(self.accent_cache) >= TERM_CACHE_SIZE:
+                self.accent_cache.clear()
+            found = self.accent_cache[fact] = frozenset(accented(self.facts[fact].text, self.word_pairs).split())
+        return found
 
     def fact_terms(self, fact: int) -> frozenset[str]:
         """The fact's folded syllables and syllable pairs (cached for the most recent facts)."""
@@ -150,6 +157,7 @@ class Snapshot:
             accented_vocab=frozenset(data.meta.get("accented_vocab", "").split()),
             word_pairs={},
             term_cache={},
+            accent_cache={},
             word_surfaces={},
             newest_titles=tuple(a.title for a in sorted(articles, key=lambda a: a.published, reverse=True)[:20]),
         )
@@ -167,13 +175,6 @@ _I_NUMBER, _I_DATE, _I_WHO, _I_ORG = (int(i) for i in (Intent.NUMBER, Intent.DAT
 _F_NUMBER, _F_DATE, _F_PERSON, _F_ORG = (int(f) for f in (Feature.NUMBER, Feature.DATE, Feature.PERSON, Feature.ORG))
 
 
-def _phrase_in(phrase: tuple[str, ...], terms: frozenset[str]) -> bool:
-    """Whether a text with these syllables and syllable pairs contains ``phrase`` (pairs adjacent)."""
-    if len(phrase) == 1:
-        return phrase[0] in terms
-    return all(f"{a}_{b}" in terms for a, b in itertools.pairwise(phrase))
-
-
 @dataclass(frozen=True)
 class _Unit:
     tokens: tuple[str, ...]
@@ -181,6 +182,15 @@ class _Unit:
     weight: float
     known: bool
     alternatives: tuple[tuple[str, ...], ...] = ()
+
+    @functools.cached_property
+    def alternative_terms(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+        """Each alternative wording as the index terms a fact must hold (its syllables, or its pairs)."""
+        out = []
+        for alt in self.alternatives:
+            need = frozenset(alt) if len(alt) == 1 else frozenset(f"{a}_{b}" for a, b in itertools.pairwise(alt))
+            out.append((need, alt))
+        return tuple(out)
 
 
 @dataclass
@@ -298,9 +308,11 @@ class Searcher:
         self,
         plan: QueryPlan,
         units: list[_Unit],
+        *,
         fact: int,
         fact_terms: frozenset[str],
-        accented: set[str],
+        accented: frozenset[str],
+        in_article: dict[str, frozenset[int]],
     ) -> tuple[float, tuple[str, ...]]:
         """Share of the question's content (IDF-weighted) that the fact, or its article, covers.
 
@@ -331,14 +343,14 @@ class Searcher:
                 )
                 got += w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
                 matched.extend(unit.tokens)
-            elif alt := next((a for a in unit.alternatives if _phrase_in(a, fact_terms)), None):
+            elif alt := next((a for need, a in unit.alternative_terms if need <= fact_terms), None):
                 got += w
                 matched.extend(alt)
             elif unit.term in headline:
                 got += HEADLINE_CREDIT * w
             elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
                 got += 0.4 * w
-            elif unit.known and art_index.contains(unit.term, article):
+            elif unit.known and article in in_article[unit.term]:
                 got += ARTICLE_CREDIT * w
             elif unit.known:
                 total_w = MISSING_KNOWN_WEIGHT * w
@@ -398,12 +410,20 @@ class Searcher:
         q_folded = plan.folded
         units = self._units(plan)
         question_intent = int(plan.intent)
+        # Which of the candidates' articles hold each word: one vectorised test per word.
+        cand_articles = np.unique(snap.fact_article[cand_ids])
+        in_article = {
+            u.term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.postings(u.term)[0])].tolist())
+            for u in units
+        }
         cands: list[_Candidate] = []
         for fid in cand_ids.tolist():
             row = snap.facts[fid]
             fact_terms = snap.fact_terms(fid)
-            accents = snap.fact_accents(fid) if plan.accented else set()
-            coverage, matched = self._coverage(plan, units, fid, fact_terms, accents)
+            accents = snap.fact_accents(fid) if plan.accented else frozenset()
+            coverage, matched = self._coverage(
+                plan, units, fact=fid, fact_terms=fact_terms, accented=accents, in_article=in_article
+            )
             sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
             intent = self._intent_bonus(question_intent, row.features)
             score = (
