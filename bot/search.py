@@ -34,7 +34,7 @@ from bot.textnorm import bigrams, clean, surface_tokens
 
 MAX_QUESTION_CHARS = 1000
 _WORDLIKE = re.compile(r"[^\W_]")
-CANDIDATES = 60
+CANDIDATES = 40
 ARTICLE_WEIGHT = 0.6
 # Confidence thresholds: the best fact must cover this share of the question's content...
 MIN_COVERAGE = 0.4
