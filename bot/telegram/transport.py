@@ -11,6 +11,9 @@ and other transport failures as :class:`~telegram.error.NetworkError` (so
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -40,6 +43,19 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy the environment sets for ``url``'s scheme and host (cached per host)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies()
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+            if proxy and parts.hostname and urllib.request.proxy_bypass(parts.hostname):
+                proxy = None
+            self._proxies[key] = proxy
+        return self._proxies[key]
 
     @property
     def read_timeout(self) -> float | None:
@@ -48,10 +64,10 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size)
-            # trust_env: HTTP(S)_PROXY / NO_PROXY from the environment apply, as they did with httpx.
-            self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
-            )
+            # HTTP(S)_PROXY / NO_PROXY from the environment apply, as they did with httpx, but are
+            # looked up once per host (``_proxy_for``): aiohttp's trust_env re-reads them, and
+            # ~/.netrc, in a worker thread on every request.
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -95,7 +111,9 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
         try:
-            async with self._session.request(method, url, data=self._body(request_data), timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=self._body(request_data), timeout=timeout, proxy=self._proxy_for(url)
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts (connect, read) subclass it
             raise TimedOut from exc
