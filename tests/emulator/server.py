@@ -204,6 +204,12 @@ class BotApiEmulator:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def __enter__(self) -> BotApiEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self._closing = True
         if self._loop is not None and self._thread is not None:

@@ -58,12 +58,9 @@ def assert_valid_html(html: str) -> str:
 
 @pytest.fixture(scope="package")
 def emu() -> Iterator[BotApiEmulator]:
-    emulator = BotApiEmulator(TOKEN).start()
-    emulator.add_group(GROUP)
-    try:
+    with BotApiEmulator(TOKEN) as emulator:
+        emulator.add_group(GROUP)
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture(scope="package")

@@ -29,12 +29,9 @@ def extra_article(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[BotApiEmulator]:
-    emulator = BotApiEmulator(TOKEN).start()
-    emulator.add_group(GROUP)
-    try:
+    with BotApiEmulator(TOKEN) as emulator:
+        emulator.add_group(GROUP)
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture(scope="module")

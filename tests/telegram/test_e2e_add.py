@@ -115,11 +115,8 @@ def news() -> Iterator[NewsSite]:
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[BotApiEmulator]:
-    emulator = BotApiEmulator(TOKEN).start()
-    try:
+    with BotApiEmulator(TOKEN) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture(scope="module")
