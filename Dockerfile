@@ -22,10 +22,12 @@ COPY knowledge ./knowledge
 RUN pip install --no-deps . \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cchc \
     && mkdir -p /data \
-    && chown cchc:cchc /data
+    && chown cchc:cchc /data \
+    && chown -R cchc:cchc /app/knowledge
 
 # The database (knowledge index + query log) lives on a volume; /app/knowledge can be
-# replaced by a mounted folder of articles (then /reload re-reads it).
+# replaced by a mounted folder of articles (then /reload re-reads it). The bot user owns it,
+# since /add and CCHC_FEEDS write new articles there.
 ENV CCHC_DB_PATH=/data/cchc-bot.sqlite3 \
     CCHC_KNOWLEDGE_DIR=/app/knowledge
 VOLUME ["/data"]
