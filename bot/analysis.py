@@ -53,12 +53,30 @@ _INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
                             r"xa nao|dia phuong nao|which agency|which department|which province|which district)\b")),
 ]  # fmt: skip
 
-_HAS_NUMBER = re.compile(r"\d")
-# Numbers that are dates, years, periods or document numbers rather than quantities.
-_NOT_QUANTITY = re.compile(
-    r"\b\d{4}\s*[-–]\s*\d{4}\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(năm|giai đoạn|tháng|ngày|quý|đề án|số)\s+\d+\b",
-    re.IGNORECASE,
-)
+# A number, possibly with decimal/thousand separators and "/" or "-" parts (8/3, 02/02/2024, 2023-2025, 21/63).
+_NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*(?:\s*[/–-]\s*\d+(?:[.,]\d+)*)*")
+_NUMBER_PARTS = re.compile(r"\s*[/–-]\s*")
+# Words before a number that make it a date, a period or a document number rather than a quantity.
+_NOT_QUANTITY_BEFORE = re.compile(r"(năm|giai đoạn|tháng|ngày|quý|đề án|số|nghị định|quyết định|nghị quyết)\s*$")
+
+
+def _is_quantity(number: str, before: str) -> bool:
+    """Whether a number in text states a quantity (not a date like 8/3, a year range, or "năm 2023")."""
+    if _NOT_QUANTITY_BEFORE.search(before.lower()):
+        return False
+    parts = _NUMBER_PARTS.split(number)
+    if all(p.isdigit() for p in parts):
+        if len(parts) in (2, 3) and 1 <= int(parts[0]) <= 31 and 1 <= int(parts[1]) <= 12:
+            return False  # d/m or d/m/y
+        if len(parts) == 2 and all(len(p) == 4 for p in parts):
+            return False  # 2023-2025
+    return True
+
+
+def _has_quantity(text: str) -> bool:
+    return any(_is_quantity(m.group(), text[max(0, m.start() - 16) : m.start()]) for m in _NUMBER_RUN.finditer(text))
+
+
 _HAS_DATE = re.compile(
     r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|từ|trước|sau|đến)\s+\d{1,2}\b|\b(quý|tháng)\s+[IVX\d]+\b",
     re.IGNORECASE,
@@ -78,7 +96,7 @@ _ORG = re.compile(
 
 def fact_features(text: str) -> Feature:
     f = Feature.NONE
-    if _HAS_NUMBER.search(_NOT_QUANTITY.sub(" ", text)):
+    if _has_quantity(text):
         f |= Feature.NUMBER
     if _HAS_DATE.search(text):
         f |= Feature.DATE

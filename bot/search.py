@@ -377,7 +377,7 @@ class Searcher:
         """Reward facts holding what the question asks for (plain ints: this runs per candidate)."""
         bonus = 0.0
         if intent & _I_NUMBER:
-            bonus += 0.08 if features & _F_NUMBER else -0.08
+            bonus += 0.1 if features & _F_NUMBER else -0.15
         if intent & _I_DATE:
             bonus += 0.1 if features & _F_DATE else -0.06
         if intent & _I_WHO:
