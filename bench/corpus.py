@@ -22,8 +22,8 @@ from bot.resources import bundled_knowledge_dir
 from bot.sentences import split_sentences
 from bot.textnorm import fold, tokens
 
-# The dev set (synthetic test articles + questions); outside the repository, optional.
-DEV_DIR = Path("/work/shared/eval")
+# The dev set (synthetic test articles + questions), kept in the repository under eval/dev.
+DEV_DIR = Path(__file__).resolve().parent.parent / "eval" / "dev"
 
 # The 63 provinces and centrally-run cities (before the 2025 merger).
 PROVINCES: tuple[str, ...] = (

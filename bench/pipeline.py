@@ -3,7 +3,7 @@
 ``python -m bench --pipeline-only`` (or the last section of ``python -m bench``):
 
 * the knowledge folder is the bundled seed plus the synthetic test articles
-  (``tests/fixtures/eval_articles``), the same one the Telegram tests use;
+  (``eval/dev/articles``), the same one the Telegram tests use;
 * the questions are paraphrased fact sentences (:func:`bench.questions.synthetic_questions`)
   that the search answers; the exact reply text of each is computed here first, through the
   same :class:`~bot.service.SearchService` and :func:`bot.telegram.render.answer_html`;
@@ -43,7 +43,7 @@ from tests.emulator.server import BotApiEmulator, Call
 from tests.emulator.telegram_html import check_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EVAL_ARTICLES = REPO_ROOT / "tests" / "fixtures" / "eval_articles"
+EVAL_ARTICLES = REPO_ROOT / "eval" / "dev" / "articles"
 TOKEN = "777000222:bench-pipeline-token"
 FIRST_USER = 30_001
 BOT_CPU = 0  # the bot process runs here; this process (emulator + users) on the other core

@@ -11,7 +11,7 @@ SEED_NAME = "000_59dc86b630416615.txt"
 SEED_PATH = REPO_ROOT / "knowledge" / SEED_NAME
 SHARED_DIR = REPO_ROOT.parent / "shared"
 # Copies of shared/eval/articles (synthetic, test data only), so the suite runs without shared/.
-SHARED_ARTICLES = REPO_ROOT / "tests" / "fixtures" / "eval_articles"
+SHARED_ARTICLES = REPO_ROOT / "eval" / "dev" / "articles"
 SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
 
 

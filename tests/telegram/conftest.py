@@ -10,7 +10,7 @@ import pytest
 from bot.service import SearchService
 
 REPO = Path(__file__).resolve().parents[2]
-EVAL_ARTICLES = REPO / "tests" / "fixtures" / "eval_articles"  # copies of shared/eval/articles
+EVAL_ARTICLES = REPO / "eval" / "dev" / "articles"  # copies of shared/eval/articles
 ARTICLE_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
 
 
