@@ -44,7 +44,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--questions", type=int, default=80, help="synthetic questions (the dev questions come on top)")
     ap.add_argument("--repeats", type=int, default=5, help="timed passes over the questions (after one warm-up)")
     ap.add_argument("--seed", type=int, default=20240202, help="random seed of the corpus and the questions")
-    ap.add_argument("--dev", type=Path, default=DEV_DIR / "questions.jsonl", help="dev questions (JSONL); skipped if absent")
+    ap.add_argument(
+        "--dev", type=Path, default=DEV_DIR / "questions.jsonl", help="dev questions (JSONL); skipped if absent"
+    )
     ap.add_argument("--dev-articles", type=Path, default=DEV_DIR / "articles", help="dev articles folder")
     ap.add_argument("--workdir", type=Path, help="keep the generated folders here instead of a temp dir")
     ap.add_argument("--timeout", type=float, default=1200, help="seconds allowed per size")

@@ -208,7 +208,9 @@ def error_table(results: Sequence[SetResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.evalsets import build_snapshot, by_name
 
-    ap = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__.split("\n")[0] if __doc__ else None)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.quality", description=__doc__.split("\n")[0] if __doc__ else None
+    )
     ap.add_argument("--sets", help="comma-separated set names (default: every set in eval/)")
     ap.add_argument("--near-copies", type=int, default=0, help="also load this many generated near-copy articles")
     ap.add_argument("--show", type=int, default=0, help="print up to this many misses per set")

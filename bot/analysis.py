@@ -19,6 +19,7 @@ class Feature(IntFlag):
     DATE = 2
     PERSON = 4
     ORG = 8
+    NAME = 16  # a capitalised word past the sentence's first: a person, place or body of some kind
 
 
 class Intent(IntFlag):
@@ -27,6 +28,7 @@ class Intent(IntFlag):
     DATE = 2
     WHO = 4
     ORG = 8
+    PLACE = 16
 
 
 # Function and question words.  With diacritics they are exact; without, only the
@@ -51,6 +53,8 @@ _INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.WHO, re.compile(r"(^|\s)(ai|nguoi nao|vi nao|dong chi nao|lanh dao nao|who|whom)(\s|$)")),
     (Intent.ORG, re.compile(r"\b(co quan nao|don vi nao|so nao|bo nao|ban nao|to chuc nao|huyen nao|tinh nao|"
                             r"xa nao|dia phuong nao|which agency|which department|which province|which district)\b")),
+    (Intent.PLACE, re.compile(r"\b(o dau|noi nao|cho nao|dia diem nao|nuoc nao|quoc gia nao|thanh pho nao|"
+                              r"vung nao|khu vuc nao|where|which country|which city)\b")),
 ]  # fmt: skip
 
 # A number, possibly with decimal/thousand separators and "/" or "-" parts (8/3, 02/02/2024, 2023-2025, 21/63).
@@ -78,9 +82,12 @@ def _has_quantity(text: str) -> bool:
 
 
 _HAS_DATE = re.compile(
-    r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|từ|trước|sau|đến)\s+\d{1,2}\b|\b(quý|tháng)\s+[IVX\d]+\b",
+    r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|từ|trước|sau|đến)\s+\d{1,2}\b|\b(quý|tháng)\s+[IVX\d]+\b"
+    r"|\b(năm|thế kỷ|thập niên|thập kỷ)\s+[IVX\d]+\b|\b(1[0-9]\d\d|20\d\d)\b",
     re.IGNORECASE,
 )
+# A capitalised word that does not open the sentence (nor follows a full stop or a colon).
+_INNER_NAME = re.compile(r"(?<=[^\s.:!?])\s+[A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]")
 _CAP = r"[A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]+"
 _SURNAMES = (
     "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Trương|Đinh|Lâm|Mai|Trịnh|Đoàn|Cao|"
@@ -104,6 +111,8 @@ def fact_features(text: str) -> Feature:
         f |= Feature.PERSON
     if _ORG.search(text):
         f |= Feature.ORG
+    if _INNER_NAME.search(text):
+        f |= Feature.NAME
     return f
 
 
@@ -237,9 +246,18 @@ def place_names(toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
     return [tuple(toks[start:end]) for start, end, _ in lexicon.places.find(toks)]
 
 
+# A ministry, department or office named by its field: "Bộ Tư pháp", "Sở Nội vụ", "Văn phòng Chính phủ".
+_BODY = re.compile(r"\b(Bộ|Sở|Cục|Tổng cục|Văn phòng|Ủy ban|Ban) ([A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]+(?: [a-zà-ỹđ]+)?)\b")
+
+
+def body_names(text: str) -> list[Phrase]:
+    """Named public bodies, with the word that says which kind ("bộ tư pháp" is not "sở tư pháp")."""
+    return [tuple(tokens(m.group(0))) for m in _BODY.finditer(text)]
+
+
 def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
-    """Runs of two or more capitalised words (not all-caps abbreviations): proper names."""
-    names: list[Phrase] = []
+    """Runs of two or more capitalised words (not all-caps abbreviations), and named bodies."""
+    names: list[Phrase] = body_names(text)
     run: list[str] = []
 
     def flush() -> None:
@@ -249,7 +267,16 @@ def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
         if len(run) - start >= 2:
             toks = tuple(tokens(" ".join(run[start:])))
             if not lexicon.abbreviations.find(toks):
-                names.append(toks)
+                # A known place inside the run ("Index Quảng Trị") is a name of its own, and so
+                # is what is left on either side of it when that is still two words or more.
+                cut = 0
+                for begin, end, _ in lexicon.places.find(toks):
+                    if begin - cut >= 2:
+                        names.append(toks[cut:begin])
+                    names.append(toks[begin:end])
+                    cut = end
+                if len(toks) - cut >= 2:
+                    names.append(toks[cut:])
         run.clear()
 
     last_end = 0

@@ -18,7 +18,7 @@ from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import join_phrases, token_pairs
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "5"
+INDEX_FORMAT = "6"
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 

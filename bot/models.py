@@ -17,6 +17,18 @@ class FactKind(StrEnum):
     BODY = "body"
 
 
+class Reason(StrEnum):
+    """Why a question was not answered (the ``reason`` of the JSON form; users get it in Vietnamese)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NO_KNOWLEDGE = "no_knowledge"
+    NO_WORDS = "no_words"
+    OFF_TOPIC = "off_topic"  # nothing in the knowledge base is about the question
+    LOW_CONFIDENCE = "low_confidence"  # related facts, none a confident answer
+    ENTITY_MISMATCH = "entity_mismatch"  # the question names a place, body, year or meeting the facts do not
+
+
 class Article(BaseModel):
     """One news article, as parsed from a knowledge file."""
 
@@ -68,6 +80,7 @@ class SearchResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     fact_id: int
+    # The fact sentence as it stands in the article; with ``context``, the pair in article order.
     text: str
     url: str
     title: str
@@ -75,6 +88,8 @@ class SearchResult(BaseModel):
     published: datetime
     score: float
     matched: tuple[str, ...] = ()
+    # "before" / "after": ``text`` also holds the sentence before / after the fact, which it leans on.
+    context: str | None = None
 
 
 class Answer(BaseModel):
@@ -87,11 +102,13 @@ class Answer(BaseModel):
     results: tuple[SearchResult, ...] = ()
     # When not answered: what the knowledge base does know about (article titles).
     suggestions: tuple[str, ...] = ()
-    reason: str | None = None
+    reason: Reason | None = None
+    # The decline model's chance that the question is answerable from the knowledge base.
+    confidence: float | None = None
 
     def to_json_dict(self) -> dict[str, object]:
         """The machine form of the CLI contract (``cchc-bot ask --json``)."""
-        return {
+        out: dict[str, object] = {
             "question": self.question,
             "answered": self.answered,
             "results": [
@@ -102,10 +119,16 @@ class Answer(BaseModel):
                     "site": r.site,
                     "published": r.published.isoformat(),
                     "score": round(r.score, 4),
+                    **({"context": r.context} if r.context else {}),
                 }
                 for r in self.results
             ],
         }
+        if self.reason is not None:
+            out["reason"] = self.reason.value
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 4)
+        return out
 
 
 class SkippedFile(BaseModel):

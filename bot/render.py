@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
+from bot.messages import decline_text
 from bot.models import Answer, SearchResult
 
-NOT_FOUND = "Chưa tìm thấy câu trả lời đủ tin cậy cho câu hỏi này."
-REASONS = {
-    "empty": "Câu hỏi trống: hãy gõ một câu hỏi về cải cách hành chính.",
-    "too_long": "Câu hỏi quá dài: hãy hỏi ngắn gọn hơn (tối đa 1.000 ký tự).",
-    "no_knowledge": "Chưa có dữ liệu: hãy chạy `cchc-bot reload` trước.",
-    "no_words": "Câu hỏi không có từ nào để tìm.",
-}
+NO_KNOWLEDGE_HINT = "Hãy chạy `cchc-bot reload` trước."
 
 
 def citation(r: SearchResult) -> str:
@@ -19,7 +14,7 @@ def citation(r: SearchResult) -> str:
 
 def answer_text(answer: Answer) -> str:
     if not answer.answered:
-        lines = [REASONS.get(answer.reason or "", NOT_FOUND)]
+        lines = [decline_text(answer.reason, NO_KNOWLEDGE_HINT)]
         if answer.suggestions:
             lines.append("")
             lines.append("Bot hiện biết về:")

@@ -22,24 +22,21 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import LCSseq, Levenshtein
 
 from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, plan_query
 from bot.builder import ARTICLE_INDEX, FACT_INDEX, accented, index_from_blobs
 from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
-from bot.models import Answer, FactKind, SearchResult
+from bot.messages import MAX_QUESTION_CHARS
+from bot.models import Answer, FactKind, Reason, SearchResult
+from bot.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, RankModel, load_model, softmax
 from bot.storage import ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import bigrams, clean, surface_tokens
 
-MAX_QUESTION_CHARS = 1000
 _WORDLIKE = re.compile(r"[^\W_]")
 CANDIDATES = 40
 ARTICLE_WEIGHT = 0.6
-# Confidence thresholds: the best fact must cover this share of the question's content...
-MIN_COVERAGE = 0.4
-# ...and reach this final score.
-MIN_SCORE = 0.45
 # Further ("related") results must still cover this much of the question.
 RELATED_MIN_COVERAGE = 0.3
 # Credit for a question syllable found in the article's headline (title, caption) / elsewhere in it.
@@ -49,11 +46,6 @@ ARTICLE_CREDIT = 0.25
 MISSING_KNOWN_WEIGHT = 2.0
 # Weight of a word the index has never seen (the knowledge base does not talk about it).
 UNKNOWN_WEIGHT = 1.0
-# Re-ranking weights: BM25 (facts + articles), rapidfuzz similarity, coverage, recency (tie-break).
-W_LEXICAL = 0.35
-W_SIMILARITY = 0.2
-W_COVERAGE = 0.6
-W_RECENCY = 0.01
 # Coverage factors for a capitalised name in the question that no article mentions, or only others do.
 UNKNOWN_NAME_FACTOR = 0.45
 OTHER_ARTICLE_NAME_FACTOR = 0.5
@@ -171,8 +163,38 @@ class Snapshot:
         return self.newest_titles[:limit]
 
 
-_I_NUMBER, _I_DATE, _I_WHO, _I_ORG = (int(i) for i in (Intent.NUMBER, Intent.DATE, Intent.WHO, Intent.ORG))
-_F_NUMBER, _F_DATE, _F_PERSON, _F_ORG = (int(f) for f in (Feature.NUMBER, Feature.DATE, Feature.PERSON, Feature.ORG))
+_F_NUMBER, _F_DATE, _F_PERSON, _F_ORG, _F_NAME = (
+    int(f) for f in (Feature.NUMBER, Feature.DATE, Feature.PERSON, Feature.ORG, Feature.NAME)
+)
+# What each kind of question wants the answering fact to hold: (intent, fact features that satisfy it).
+_WANTS: tuple[tuple[int, int], ...] = (
+    (int(Intent.NUMBER), _F_NUMBER),
+    (int(Intent.DATE), _F_DATE),
+    (int(Intent.WHO), _F_PERSON),
+    (int(Intent.ORG), _F_ORG | _F_NAME),
+    (int(Intent.PLACE), _F_NAME | _F_ORG),
+)
+# Openings (folded) of a sentence that leans on the one before it.
+_CONTEXT_OPENINGS = re.compile(
+    r"^(trong do|theo do|ngoai ra|dong thoi|tuy nhien|do do|vi vay|sau do|khi do|luc do|tai day|o day|"
+    r"day la|dieu nay|viec nay|nhu vay|ong|ba|ho|no|chung|nhung|cung)\b"
+)
+
+
+def _named_opening(text: str) -> bool:
+    """ "Ông Lê Minh Tuấn ...", "Bà Nguyễn ...": the person is named, so the sentence stands alone."""
+    words = text.split(maxsplit=2)
+    return len(words) > 1 and words[1][:1].isupper()
+
+
+_ORDINAL_WORDS = frozenset("nhat hai ba tu nam sau bay tam chin muoi".split())
+_YEAR = re.compile(r"^(1[0-9]\d\d|20\d\d)$")
+_COL = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
+_GAPS = tuple((_COL[f"gap_{n}"], n) for n in ("cov_fact", "lex_fact", "similarity", "sequence"))
+# A fact shown with the neighbour it leans on stays under this many characters together.
+MAX_PAIR_CHARS = 420
+# Fewer than this share of the question covered by the best fact and its article: nothing on the topic.
+OFF_TOPIC_COVERAGE = 0.25
 
 
 @dataclass(frozen=True)
@@ -193,22 +215,56 @@ class _Unit:
         return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Question:
+    """What the ranking needs of a planned question, computed once per question."""
+
+    units: list[_Unit]
+    total: float  # the units' summed weight
+    heaviest: float  # the largest unit weight
+    tokens: frozenset[str]  # every folded syllable the user typed (with full forms)
+    pairs: frozenset[str]  # the user's adjacent content syllable pairs, as index terms
+    years: tuple[str, ...]
+    ordinals: tuple[str, ...]  # "thu_tam"
+    numbers: tuple[str, ...]  # other numbers the user typed
+    intent: int
+    focus: frozenset[str]  # unit terms of the predicate after "ai"
+    sequence: tuple[str, ...]  # the user's content syllables in order
+
+
 @dataclass
-class _Candidate:
+class Candidate:
     fact: int
-    score: float
-    coverage: float
-    matched: tuple[str, ...]
-    lexical: float = 0.0
-    similarity: float = 0.0
-    intent: float = 0.0
+    features: npt.NDArray[np.float64]
+    score: float = 0.0
+    matched: tuple[str, ...] = ()
+    # Index terms of the question's words that the fact lacks (what a neighbour may supply).
+    absent: frozenset[str] = frozenset()
+
+    def feature(self, name: str) -> float:
+        return float(self.features[_COL[name]])
+
+    def matched_neighbour(self, terms: frozenset[str]) -> bool:
+        return bool(self.absent & terms)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked candidates of one question and the decline model's view of them."""
+
+    candidates: list[Candidate]
+    answer_probability: float
+    question_features: npt.NDArray[np.float64]
+    wants: int = 0  # fact features that would answer the kind of question asked (0: any)
 
 
 class Searcher:
-    """Answers questions from one :class:`Snapshot`."""
+    """Answers questions from one :class:`Snapshot` with a :class:`~bot.ranking.RankModel`."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, model: RankModel | None = None) -> None:
+        # The model is immutable and shared; a snapshot is replaced whole on reload.
         self.snap = snapshot
+        self.model = model or default_model()
 
     # -- query preparation -----------------------------------------------------------------
 
@@ -304,60 +360,108 @@ class Searcher:
                 i += 1
         return list(units.values())
 
-    def _coverage(
+    def _question(self, plan: QueryPlan) -> _Question:
+        units = self._units(plan)
+        content = set(plan.content)
+        toks = [t for p in plan.base for t in p]
+        pairs = {f"{a}_{b}" for p in plan.base for a, b in itertools.pairwise(p) if a in content and b in content}
+        ordinals = tuple(
+            dict.fromkeys(
+                f"thu_{b}" for p in plan.base for a, b in itertools.pairwise(p)
+                if a == "thu" and (b in _ORDINAL_WORDS or b.isdigit())
+            )
+        )  # fmt: skip
+        years = tuple(dict.fromkeys(t for t in toks if _YEAR.match(t)))
+        # Numbers of two characters or more ("thứ 8" is an ordinal; a lone "5" or "1" is too often noise).
+        numbers = tuple(dict.fromkeys(t for t in toks if t[:1].isdigit() and len(t) > 1 and t not in years))
+        return _Question(
+            units=units,
+            total=sum(u.weight for u in units),
+            heaviest=max((u.weight for u in units), default=0.0),
+            tokens=frozenset(t for p in plan.phrases for t in p),
+            pairs=frozenset(pairs),
+            years=years,
+            ordinals=ordinals,
+            numbers=numbers,
+            intent=int(plan.intent),
+            focus=frozenset(u.term for u in units if set(u.tokens) & plan.focus),
+            sequence=tuple(t for t in toks if t in content),
+        )
+
+    def _neighbour_terms(self, fact: int) -> frozenset[str]:
+        """Syllables and pairs of the body sentences just before and after ``fact`` in its article."""
+        snap = self.snap
+        article = snap.facts[fact].article_id
+        out: set[str] = set()
+        for other in (fact - 1, fact + 1):
+            if 0 <= other < len(snap.facts) and snap.facts[other].article_id == article and snap.answerable[other]:
+                out |= snap.fact_terms(other)
+        return frozenset(out)
+
+    def _features(
         self,
         plan: QueryPlan,
-        units: list[_Unit],
-        *,
-        fact: int,
-        fact_terms: frozenset[str],
-        accented: frozenset[str],
+        q: _Question,
+        fid: int,
+        first_stage: tuple[float, float, int],
         in_article: dict[str, frozenset[int]],
-    ) -> tuple[float, tuple[str, ...]]:
-        """Share of the question's content (IDF-weighted) that the fact, or its article, covers.
-
-        * in the fact: full credit (partial when the user's diacritics differ from the fact's,
-          or when a two-syllable word's syllables are there but apart); an abbreviation is
-          covered by its full form and the reverse;
-        * in the article's title or caption: most of the credit (news sentences leave out
-          the subject the headline states);
-        * elsewhere in the article: a little credit;
-        * a known word missing from the whole article counts double against it (the
-          question is about something this article does not mention); a syllable unknown
-          to the index counts as a rare word the fact lacks.
-        A proper name the user wrote that the knowledge base knows, but not from this
-        article, halves the coverage.
-        """
+    ) -> tuple[npt.NDArray[np.float64], tuple[str, ...], frozenset[str]]:
+        """The feature vector of one candidate fact (see :data:`~bot.ranking.CANDIDATE_FEATURES`)."""
         snap = self.snap
-        art_index = snap.article_index
-        article = int(snap.fact_article[fact])
+        row = snap.facts[fid]
+        article = row.article_id
         headline = snap.headline_tokens[article]
-        total = got = 0.0
+        fact_terms = snap.fact_terms(fid)
+        accents = snap.fact_accents(fid) if plan.accented else frozenset()
+        neighbours: frozenset[str] | None = None
+        got = w_fact = w_head = w_split = w_art = w_missing = w_unknown = w_neigh = w_lost = 0.0
+        penalised_total = max_absent = 0.0
         matched: list[str] = []
-        for unit in units:
+        absent: list[str] = []
+        for unit in q.units:
             w = unit.weight
             total_w = w
             if unit.term in fact_terms:
                 mismatched = sum(
-                    1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accented
+                    1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accents
                 )
-                got += w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
+                credit = w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
+                got += credit
+                w_fact += credit
+                w_lost += w - credit
                 matched.extend(unit.tokens)
             elif alt := next((a for need, a in unit.alternative_terms if need <= fact_terms), None):
                 got += w
+                w_fact += w
                 matched.extend(alt)
-            elif unit.term in headline:
-                got += HEADLINE_CREDIT * w
-            elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
-                got += 0.4 * w
-            elif unit.known and article in in_article[unit.term]:
-                got += ARTICLE_CREDIT * w
-            elif unit.known:
-                total_w = MISSING_KNOWN_WEIGHT * w
             else:
-                total_w = UNKNOWN_WEIGHT * w
-            total += total_w
-        coverage = got / total if total else 0.0
+                absent.append(unit.term)
+                if unit.term in headline:
+                    got += HEADLINE_CREDIT * w
+                    w_head += w
+                elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
+                    got += 0.4 * w
+                    w_split += w
+                elif unit.known and article in in_article[unit.term]:
+                    got += ARTICLE_CREDIT * w
+                    w_art += w
+                elif unit.known:
+                    total_w = MISSING_KNOWN_WEIGHT * w
+                    w_missing += w
+                    max_absent = max(max_absent, w)
+                else:
+                    total_w = UNKNOWN_WEIGHT * w
+                    w_unknown += w
+                    max_absent = max(max_absent, w)
+                if unit.known:
+                    if neighbours is None:
+                        neighbours = self._neighbour_terms(fid)
+                    if unit.term in neighbours:
+                        w_neigh += w
+            penalised_total += total_w
+        coverage = got / penalised_total if penalised_total else 0.0
+        names = [0, 0, 0]  # here, elsewhere, unknown
+        art_index = snap.article_index
         for name in plan.entities:
             mentioned_in = snap.names.get(" ".join(name))
             pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
@@ -367,75 +471,206 @@ class Searcher:
                 known = all(p in art_index.vocab for p in pairs)
                 here = known and all(art_index.contains(p, article) for p in pairs)
             if not known:
-                coverage *= UNKNOWN_NAME_FACTOR  # a name the knowledge base never mentions
+                coverage *= UNKNOWN_NAME_FACTOR
+                names[2] += 1
             elif not here:
-                coverage *= OTHER_ARTICLE_NAME_FACTOR  # a name known only from other articles
-        return coverage, tuple(matched)
+                coverage *= OTHER_ARTICLE_NAME_FACTOR
+                names[1] += 1
+            else:
+                names[0] += 1
+        total = q.total or 1.0
+        fact_tokens = row.folded.split()
+        distinct = set(fact_tokens)
+        lex_fact, lex_article, rank = first_stage
+        feats = np.zeros(len(CANDIDATE_FEATURES), dtype=np.float64)
+        feats[_COL["lex_fact"]] = lex_fact
+        feats[_COL["lex_article"]] = lex_article
+        feats[_COL["lex_rank"]] = math.log1p(rank)
+        feats[_COL["similarity"]] = fuzz.token_set_ratio(plan.folded, row.folded) / 100.0
+        feats[_COL["coverage"]] = coverage
+        feats[_COL["cov_fact"]] = w_fact / total
+        feats[_COL["cov_headline"]] = w_head / total
+        feats[_COL["cov_split"]] = w_split / total
+        feats[_COL["cov_article"]] = w_art / total
+        feats[_COL["cov_missing"]] = w_missing / total
+        feats[_COL["cov_unknown"]] = w_unknown / total
+        feats[_COL["cov_neighbour"]] = w_neigh / total
+        feats[_COL["accent_lost"]] = w_lost / total
+        feats[_COL["max_absent"]] = max_absent / q.heaviest if q.heaviest else 0.0
+        feats[_COL["evidence"]] = math.log1p(w_fact)
+        feats[_COL["focus_in_fact"]] = len(q.focus & fact_terms) / len(q.focus) if q.focus else 0.0
+        feats[_COL["tokens_in_fact"]] = (
+            sum(1 for t in q.sequence if t in fact_terms) / len(q.sequence) if q.sequence else 0.0
+        )
+        feats[_COL["sequence"]] = LCSseq.similarity(q.sequence, fact_tokens) / len(q.sequence) if q.sequence else 0.0
+        feats[_COL["pairs_in_fact"]] = len(q.pairs & fact_terms) / len(q.pairs) if q.pairs else 0.0
+        feats[_COL["novel"]] = len(distinct - q.tokens - STOPWORDS) / max(1, len(distinct))
+        feats[_COL["fact_length"]] = math.log1p(len(fact_tokens))
+        feats[_COL["position"]] = math.log1p(row.position)
+        feats[_COL["context_opening"]] = float(
+            bool(_CONTEXT_OPENINGS.match(row.folded)) and not _named_opening(row.text)
+        )
+        feats[_COL["names_here"]], feats[_COL["names_elsewhere"]], feats[_COL["names_unknown"]] = names
+        if q.years:
+            feats[_COL["year_in_fact"]] = float(any(y in fact_terms for y in q.years))
+            feats[_COL["year_conflict"]] = float(any(article not in in_article[y] for y in q.years))
+            if not feats[_COL["year_in_fact"]]:
+                feats[_COL["year_other_in_fact"]] = float(any(_YEAR.match(t) for t in fact_tokens))
+        if q.ordinals:
+            feats[_COL["ordinal_conflict"]] = float(any(article not in in_article[o] for o in q.ordinals))
+        if q.numbers:
+            feats[_COL["number_conflict"]] = float(any(article not in in_article[n] for n in q.numbers))
+        for (intent, wanted), kind in zip(_WANTS, ("number", "date", "person", "org", "place"), strict=True):
+            if q.intent & intent:
+                if row.features & wanted:
+                    feats[_COL[f"want_{kind}_ok"]] = 1.0
+                elif kind == "person" and row.features & _F_NAME:
+                    feats[_COL["want_person_name"]] = 1.0
+                else:
+                    feats[_COL[f"want_{kind}_miss"]] = 1.0
+        return feats, tuple(matched), frozenset(absent)
 
-    @staticmethod
-    def _intent_bonus(intent: int, features: int) -> float:
-        """Reward facts holding what the question asks for (plain ints: this runs per candidate)."""
-        bonus = 0.0
-        if intent & _I_NUMBER:
-            bonus += 0.1 if features & _F_NUMBER else -0.15
-        if intent & _I_DATE:
-            bonus += 0.1 if features & _F_DATE else -0.06
-        if intent & _I_WHO:
-            bonus += 0.08 if features & _F_PERSON else -0.25
-        elif intent & _I_ORG:
-            bonus += 0.05 if features & _F_ORG else -0.03
-        return bonus
-
-    def rank(self, plan: QueryPlan) -> list[_Candidate]:
-        """Candidates for a planned question, best first (no threshold applied)."""
+    def prepare(self, plan: QueryPlan) -> tuple[_Question, list[Candidate]] | None:
+        """The first stage and the features of its candidates (not yet scored); None: no candidate."""
         snap = self.snap
-        if plan.english:
-            # English words the glossary did not translate are not evidence either way.
-            vocab = snap.fact_index.vocab
-            plan.content = [t for t in plan.content if t not in plan.untranslated or t in vocab or t[:1].isdigit()]
-        else:
+        if not plan.english:
             self._repair(plan)
         terms = self._weighted_terms(plan)
         fact_scores = snap.fact_index.scores(terms)
         fact_scores[~snap.answerable] = 0.0
         fmax = float(fact_scores.max()) if len(fact_scores) else 0.0
         if fmax <= 0:
-            return []
+            return None
         art_scores = snap.article_index.scores(terms)
         amax = float(art_scores.max()) or 1.0
         combined = fact_scores / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article]
         combined[fact_scores <= 0] = 0.0
         cand_ids = top_k(combined, CANDIDATES)
-        cmax = float(combined[cand_ids[0]]) if len(cand_ids) else 1.0
-        q_folded = plan.folded
-        units = self._units(plan)
-        question_intent = int(plan.intent)
-        # Which of the candidates' articles hold each word: one vectorised test per word.
+        if not len(cand_ids):
+            return None
+        q = self._question(plan)
+        # Which of the candidates' articles hold each word, year and number: one vectorised test per term.
         cand_articles = np.unique(snap.fact_article[cand_ids])
         in_article = {
-            u.term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.postings(u.term)[0])].tolist())
-            for u in units
+            term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.postings(term)[0])].tolist())
+            for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
         }
-        cands: list[_Candidate] = []
-        for fid in cand_ids.tolist():
-            row = snap.facts[fid]
-            fact_terms = snap.fact_terms(fid)
-            accents = snap.fact_accents(fid) if plan.accented else frozenset()
-            coverage, matched = self._coverage(
-                plan, units, fact=fid, fact_terms=fact_terms, accented=accents, in_article=in_article
-            )
-            sim = fuzz.token_set_ratio(q_folded, row.folded) / 100.0
-            intent = self._intent_bonus(question_intent, row.features)
-            score = (
-                W_LEXICAL * float(combined[fid]) / cmax
-                + W_SIMILARITY * sim
-                + W_COVERAGE * coverage
-                + intent
-                + W_RECENCY * float(snap.recency[fid])
-            )
-            cands.append(_Candidate(fid, score, coverage, matched, float(combined[fid]) / cmax, sim, intent))
-        cands.sort(key=lambda c: c.score, reverse=True)
-        return cands
+        cands: list[Candidate] = []
+        for rank, fid in enumerate(cand_ids.tolist()):
+            first_stage = (float(fact_scores[fid]) / fmax, float(art_scores[snap.fact_article[fid]]) / amax, rank)
+            feats, matched, absent = self._features(plan, q, fid, first_stage, in_article)
+            cands.append(Candidate(fid, feats, matched=matched, absent=absent))
+        # Each candidate against the best of its rivals on the same measure.
+        matrix = np.vstack([c.features for c in cands])
+        for gap, name in _GAPS:
+            column = matrix[:, _COL[name]]
+            best = float(column.max())
+            for c, v in zip(cands, column.tolist(), strict=True):
+                c.features[gap] = v - best
+        return q, cands
+
+    def rank(self, plan: QueryPlan) -> Ranking:
+        """Candidates for a planned question, best first, and the chance it is answerable."""
+        prepared = self.prepare(plan)
+        if prepared is None:
+            return Ranking([], 0.0, np.zeros(len(QUESTION_FEATURES)))
+        q, cands = prepared
+        scores = self.model.ranker(np.vstack([c.features for c in cands]))
+        return self.order(plan, q, cands, scores, self.model)
+
+    @classmethod
+    def order(
+        cls,
+        plan: QueryPlan,
+        q: _Question,
+        cands: list[Candidate],
+        scores: npt.NDArray[np.float64],
+        model: RankModel,
+    ) -> Ranking:
+        """Sort scored candidates and ask the decline model about the best one."""
+        for c, s in zip(cands, scores.tolist(), strict=True):
+            c.score = s
+        ordered = sorted(cands, key=lambda c: c.score, reverse=True)
+        qf = cls.question_features(plan, q, ordered, softmax(np.sort(scores)[::-1]))
+        wants = 0
+        for intent, wanted in _WANTS:
+            if q.intent & intent:
+                wants |= wanted
+        return Ranking(ordered, model.answer_probability(qf), qf, wants)
+
+    @staticmethod
+    def question_features(
+        plan: QueryPlan, q: _Question, cands: list[Candidate], probs: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        top = cands[0]
+        second = cands[1].score if len(cands) > 1 else top.score - 5.0
+        want_miss = sum(top.feature(f"want_{n}_miss") for n in ("number", "date", "person", "org", "place"))
+        values = {
+            "top_score": top.score,
+            "top_margin": top.score - second,
+            "top_probability": float(probs[0]),
+            "top_coverage": top.feature("coverage"),
+            "top_cov_fact": top.feature("cov_fact"),
+            "top_cov_missing": top.feature("cov_missing"),
+            "cov_unknown": top.feature("cov_unknown"),
+            "top_max_absent": top.feature("max_absent"),
+            "top_evidence": top.feature("evidence"),
+            "top_names_elsewhere": top.feature("names_elsewhere"),
+            "names_unknown": top.feature("names_unknown"),
+            "top_year_conflict": top.feature("year_conflict"),
+            "top_ordinal_conflict": top.feature("ordinal_conflict"),
+            "top_number_conflict": top.feature("number_conflict"),
+            "top_want_miss": want_miss,
+            "units": math.log1p(len(q.units)),
+            "english": float(plan.english),
+            "english_unknown": float(plan.english) * top.feature("cov_unknown"),
+            "top_year_other": top.feature("year_other_in_fact"),
+            "top_similarity": top.feature("similarity"),
+        }
+        return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float64)
+
+    def _with_context(self, c: Candidate, wants: int) -> tuple[str, str | None]:
+        """The fact's text, with the neighbour it leans on when it does not stand alone.
+
+        A fact that opens with words pointing back ("Trong đó", "Ông", "Điều này") is shown after
+        the sentence before it; a fact that lacks the kind of thing the question asks for (a number,
+        a date, a person) is shown with the neighbour that holds it and more of the question's words.
+        The pair stays short (:data:`MAX_PAIR_CHARS`), or the fact is shown alone.
+        """
+        snap = self.snap
+        row = snap.facts[c.fact]
+
+        def neighbour(other: int) -> FactRow | None:
+            if 0 <= other < len(snap.facts) and snap.answerable[other]:
+                found = snap.facts[other]
+                if found.article_id == row.article_id and len(found.text) + len(row.text) < MAX_PAIR_CHARS:
+                    return found
+            return None
+
+        before = neighbour(c.fact - 1)
+        if c.feature("context_opening") and before is not None:
+            return f"{before.text} {row.text}", "before"
+        if wants and not row.features & wants and c.feature("cov_neighbour") > 0:
+            for other, side in ((before, "before"), (neighbour(c.fact + 1), "after")):
+                if other is not None and other.features & wants and c.matched_neighbour(snap.fact_terms(other.id)):
+                    pair = f"{other.text} {row.text}" if side == "before" else f"{row.text} {other.text}"
+                    return pair, side
+        return row.text, None
+
+    @staticmethod
+    def decline_reason(top: Candidate) -> Reason:
+        """Why the best candidate is not good enough, in the terms users are told."""
+        if (
+            top.feature("names_elsewhere")
+            or top.feature("names_unknown")
+            or top.feature("year_conflict")
+            or top.feature("ordinal_conflict")
+            or top.feature("number_conflict")
+        ):
+            return Reason.ENTITY_MISMATCH
+        if top.feature("coverage") < OFF_TOPIC_COVERAGE:
+            return Reason.OFF_TOPIC
+        return Reason.LOW_CONFIDENCE
 
     @staticmethod
     def _surface_matches(
@@ -455,33 +690,47 @@ class Searcher:
     def search(self, question: str, limit: int = 3) -> Answer:
         snap = self.snap
         text = clean(question)
+
+        def declined(reason: Reason, confidence: float | None = None) -> Answer:
+            topics = () if reason is Reason.NO_KNOWLEDGE else snap.topics()
+            return Answer(question=question, answered=False, reason=reason, suggestions=topics, confidence=confidence)
+
         if not text:
-            return Answer(question=question, answered=False, reason="empty", suggestions=snap.topics())
+            return declined(Reason.EMPTY)
         if len(text) > MAX_QUESTION_CHARS:
-            return Answer(question=question, answered=False, reason="too_long", suggestions=snap.topics())
+            return declined(Reason.TOO_LONG)
         if snap.empty:
-            return Answer(question=question, answered=False, reason="no_knowledge")
+            return declined(Reason.NO_KNOWLEDGE)
         plan = plan_query(text, snap.lexicon)
         if not _WORDLIKE.search(text) or not plan.content:
-            return Answer(question=question, answered=False, reason="no_words", suggestions=snap.topics())
-        cands = self.rank(plan)
-        if not cands:
-            return Answer(question=question, answered=False, reason="no_match", suggestions=snap.topics())
-        best = cands[0]
-        if best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
-            return Answer(question=question, answered=False, reason="low_confidence", suggestions=snap.topics())
+            return declined(Reason.NO_WORDS)
+        ranking = self.rank(plan)
+        if not ranking.candidates:
+            return declined(Reason.OFF_TOPIC)
+        best = ranking.candidates[0]
+        if ranking.answer_probability < self.model.threshold:
+            return declined(self.decline_reason(best), ranking.answer_probability)
         results: list[SearchResult] = []
         seen: set[str] = set()
-        for c in cands:
+        # The same sentence in several articles (a reprint, an update) is shown once, from the newest.
+        newest: dict[str, Candidate] = {}
+        for c in ranking.candidates:
+            folded = snap.facts[c.fact].folded
+            if folded not in newest or snap.recency[c.fact] > snap.recency[newest[folded].fact]:
+                newest[folded] = c
+        for ranked in ranking.candidates:
+            c = newest[snap.facts[ranked.fact].folded]
             row = snap.facts[c.fact]
-            if row.folded in seen or (results and c.coverage < RELATED_MIN_COVERAGE):
+            if row.folded in seen or (results and c.feature("coverage") < RELATED_MIN_COVERAGE):
                 continue
             seen.add(row.folded)
             art = snap.articles[row.article_id]
+            text, context = self._with_context(c, ranking.wants)
             results.append(
                 SearchResult(
                     fact_id=row.id,
-                    text=row.text,
+                    text=text,
+                    context=context,
                     url=art.url,
                     title=art.title,
                     site=art.site,
@@ -492,4 +741,10 @@ class Searcher:
             )
             if len(results) >= limit:
                 break
-        return Answer(question=question, answered=True, results=tuple(results))
+        return Answer(question=question, answered=True, results=tuple(results), confidence=ranking.answer_probability)
+
+
+@functools.cache
+def default_model() -> RankModel:
+    """The model shipped in the package, read once (an immutable file: not state)."""
+    return load_model()

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.builder import INDEX_FORMAT, build_knowledge, release_free_memory
 from bot.lexicon import LexiconError, load_lexicon
 from bot.loader import LoadResult, Progress, load_folder
-from bot.models import Answer, ReloadReport, SourceReport
+from bot.models import Answer, Reason, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
 from bot.search import Searcher, Snapshot
 from bot.storage import (
@@ -183,7 +183,7 @@ class SearchService:
     async def ask(self, question: str, limit: int = 3) -> Answer:
         snapshot = self._snapshot  # one consistent view for the whole question
         if snapshot is None:
-            return Answer(question=question, answered=False, reason="no_knowledge")
+            return Answer(question=question, answered=False, reason=Reason.NO_KNOWLEDGE)
         return Searcher(snapshot).search(question, limit=limit)
 
     def known_articles(self) -> dict[str, str]:

@@ -127,13 +127,16 @@ def test_ask_json_one_object_per_stdin_line(built: Cli) -> None:
     objects = [json.loads(line) for line in out]
     assert [o["question"] for o in objects] == lines
     for o in objects:
-        assert set(o) == {"question", "answered", "results"}
+        assert (
+            {"question", "answered", "results"} <= set(o) <= {"question", "answered", "results", "reason", "confidence"}
+        )
+        assert ("reason" in o) is (not o["answered"])
         assert isinstance(o["answered"], bool)
         assert (len(o["results"]) > 0) is o["answered"]
         scores = [r["score"] for r in o["results"]]
         assert scores == sorted(scores, reverse=True)
         for r in o["results"]:
-            assert set(r) == RESULT_KEYS
+            assert RESULT_KEYS <= set(r) <= RESULT_KEYS | {"context"}  # "context": a neighbour shown too
             assert isinstance(r["score"], float)
             assert datetime.fromisoformat(r["published"]).utcoffset() is not None
             assert unicodedata.is_normalized("NFC", r["text"])

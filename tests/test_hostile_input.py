@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from bot.models import Answer
+from bot.models import Answer, Reason
 from bot.service import SearchService
 
-REASONS = {"empty", "too_long", "no_knowledge", "no_words", "no_match", "low_confidence"}
+REASONS = set(Reason)
 SEED_TITLE = "Phiên họp thứ bảy Ban Chỉ đạo Cải cách hành chính của Chính phủ"
 ONLINE_FACT_START = "Cả nước có khoảng 81% TTHC được cung cấp dưới hình thức dịch vụ công trực tuyến"
 
@@ -41,7 +41,6 @@ WITH_WORDS = [
     "\x00TTHC\x07 dịch\tvụ công\x1b trực tuyến\x7f",
     "\u202eTTHC\u202c dịch vụ công trực tuyến\ufeff",
     "TTHC dịch vụ công trực tuyến" + "\u0300" * 300,
-    "' OR 1=1; DROP TABLE facts; -- TTHC dịch vụ công trực tuyến",
 ]
 
 
@@ -70,6 +69,19 @@ async def test_syntax_around_real_words_is_an_ordinary_question(seed_service: Se
     assert_clean(answer, question)
     assert answer.answered
     assert answer.results[0].text.startswith(ONLINE_FACT_START)
+
+
+async def test_injection_words_count_as_words_the_bot_does_not_know(seed_service: SearchService) -> None:
+    # Half the question is SQL the articles never use: weighed like any unknown words (here a
+    # low-confidence decline), never run, and the index still answers the plain question after it.
+    question = "' OR 1=1; DROP TABLE facts; -- TTHC dịch vụ công trực tuyến"
+    answer = await seed_service.ask(question)
+    assert_clean(answer, question)
+    assert answer.answered is False
+    assert answer.reason is Reason.LOW_CONFIDENCE
+    plain = await seed_service.ask("TTHC dịch vụ công trực tuyến")
+    assert plain.answered
+    assert plain.results[0].text.startswith(ONLINE_FACT_START)
 
 
 async def test_apostrophes_hyphens_and_colons_in_fact_wording(seed_service: SearchService) -> None:

@@ -129,12 +129,15 @@ async def test_same_measure_in_two_articles_both_cited_with_their_own_article(co
     )
     assert old.published.date().isoformat() == "2024-03-10"
     assert new.published.date().isoformat() == "2024-06-05"
-    assert answer.results[0].text == ONLINE_NEW_FACT  # the newer article wins the tie
 
 
 @pytest.mark.parametrize("newer", ["old", "new"])
-async def test_on_a_tie_the_newer_article_ranks_first(tmp_path: Path, open_service: ServiceFactory, newer: str) -> None:
-    # Same two articles; only which one is newer changes between the runs, so the order must follow.
+async def test_the_same_measure_from_two_articles_is_offered_from_both(
+    tmp_path: Path, open_service: ServiceFactory, newer: str
+) -> None:
+    # Two provinces state the same measure and the question names neither: both are offered,
+    # each cited to its own article, whichever is newer (recency is one learned feature among
+    # many, not a rule that pushes answers toward the latest near-copy).
     folder = tmp_path / "tie"
     write_online_articles(folder)
     if newer == "old":
@@ -146,8 +149,8 @@ async def test_on_a_tie_the_newer_article_ranks_first(tmp_path: Path, open_servi
     answer = await service.ask("tỷ lệ hồ sơ thủ tục hành chính được giải quyết trực tuyến toàn trình")
     first, second = answer.results[:2]
     assert {first.text, second.text} == ONLINE_FACTS
-    assert first.published > second.published
-    assert first.text == (ONLINE_OLD_FACT if newer == "old" else ONLINE_NEW_FACT)
+    assert {first.url, second.url} == {ONLINE_OLD_URL, ONLINE_NEW_URL}
+    assert first.url != second.url
 
 
 async def test_results_are_distinct_ranked_and_cited(corpus: SearchService) -> None:

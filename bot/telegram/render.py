@@ -17,7 +17,8 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from bot.ingest import IngestReport
-from bot.models import Answer, ReloadReport, SearchResult
+from bot.messages import decline_text
+from bot.models import Answer, Reason, ReloadReport, SearchResult
 from bot.storage import ArticleRow, Stats
 from bot.textnorm import clean, fold, has_vietnamese_marks
 
@@ -29,13 +30,7 @@ MAX_CALLBACK_TEXT = 200
 # The tokenizer of bot.textnorm (numbers keep their inner , . /), applied to the shown text.
 _TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
 
-NOT_FOUND = "Chưa tìm thấy câu trả lời đủ tin cậy cho câu hỏi này."
-REASONS = {
-    "empty": "Bạn chưa nhập câu hỏi. Hãy gõ một câu hỏi về cải cách hành chính.",
-    "too_long": "Câu hỏi quá dài: hãy hỏi ngắn gọn hơn (tối đa 1.000 ký tự).",
-    "no_knowledge": "Bot chưa có dữ liệu bài viết nào. Quản trị viên cần nạp dữ liệu (/reload).",
-    "no_words": "Câu hỏi không có từ nào để tìm. Hãy hỏi bằng chữ, ví dụ: “chỉ số PAR Index 2023”.",
-}
+NO_KNOWLEDGE_HINT = "Quản trị viên cần nạp dữ liệu (/reload)."
 EXAMPLES = (
     "Ai chủ trì Phiên họp thứ bảy Ban Chỉ đạo CCHC?",
     "bao nhieu % TTHC duoc cung cap truc tuyen",
@@ -173,9 +168,9 @@ def answer_html(answer: Answer, offset: int = 0, page: int = 3) -> str:
 
 
 def not_found_html(answer: Answer, topics: int = 5) -> str:
-    head = REASONS.get(answer.reason or "", NOT_FOUND)
+    head = decline_text(answer.reason, NO_KNOWLEDGE_HINT)
     blocks = [f"🔎 {escape(head)}"]
-    if answer.suggestions and answer.reason != "no_knowledge":
+    if answer.suggestions and answer.reason is not Reason.NO_KNOWLEDGE:
         lines = ["Bot hiện biết về các chủ đề:"]
         lines.extend(f"• {escape(shorten(t, MAX_TITLE))}" for t in answer.suggestions[:topics])
         blocks.append("\n".join(lines))

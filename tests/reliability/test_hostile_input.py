@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.formats.html import parse_html
-from bot.models import Answer, ReloadReport, SearchResult, SkippedFile
+from bot.models import Answer, Reason, ReloadReport, SearchResult, SkippedFile
 from bot.parsing import ParseError, parse_article_text
 from bot.service import SearchService
 from bot.storage import ArticleRow, Stats
@@ -91,7 +91,7 @@ def loop_and_service(
         loop.close()
 
 
-REASONS = {"empty", "too_long", "no_knowledge", "no_words", "no_match", "low_confidence"}
+REASONS = set(Reason)
 
 
 @settings(max_examples=250, deadline=None, derandomize=True, database=None,
@@ -147,7 +147,7 @@ def test_every_render_is_valid_telegram_html(question: str, found: list[SearchRe
         assert shown in first  # the content is shown as text, markup and all
     for r in found:
         assert_valid_html(render.inline_html(r))
-    declined = Answer(question=question, answered=False, reason="no_match", suggestions=tuple(titles))
+    declined = Answer(question=question, answered=False, reason=Reason.OFF_TOPIC, suggestions=tuple(titles))
     assert_valid_html(render.not_found_html(declined))
     rows = [ArticleRow(i, r.url, r.title, r.site, HANOI, None, None, None, "h", "s") for i, r in enumerate(found)]
     assert_valid_html(render.sources_html(rows, 0, 5))

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import Answer, ReloadReport, SearchResult, SkippedFile
+from bot.models import Answer, Reason, ReloadReport, SearchResult, SkippedFile
 from bot.storage import Stats
 from bot.telegram import render
 from tests.emulator.telegram_html import check_text
@@ -58,7 +58,7 @@ def test_related_facts_each_have_a_citation() -> None:
 
 
 def test_not_answered_lists_topics_never_facts() -> None:
-    html = render.answer_html(Answer(question="q", answered=False, reason="low_confidence",
+    html = render.answer_html(Answer(question="q", answered=False, reason=Reason.LOW_CONFIDENCE,
                                      suggestions=("Bài <một>", "Bài hai")))  # fmt: skip
     assert "Chưa tìm thấy" in html
     assert "Bài &lt;một&gt;" in html

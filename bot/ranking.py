@@ -1,0 +1,199 @@
+"""The learned part of answering: how candidate facts are ordered, and when to decline.
+
+Two small linear models, fitted from the question sets in ``eval/`` by ``python -m bench.fit``
+and shipped as ``bot/ranker.json`` (feature names, standardisation, weights, threshold, and the
+figures they were fitted with):
+
+* the **ranker** scores each candidate fact from :data:`CANDIDATE_FEATURES` (a conditional logit:
+  the softmax of the scores over one question's candidates is the chance each one answers it);
+* the **decline model** gives the chance that the question is answerable at all from
+  :data:`QUESTION_FEATURES` of the best candidate and the score distribution; below the fitted
+  threshold the bot says it does not know.
+
+Nothing here names a question, an article or a figure: the weights are learned, and refitted by
+one command when the features change (the file's ``features`` must match these tuples).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_VERSION = 1
+
+CANDIDATE_FEATURES: tuple[str, ...] = (
+    "lex_fact",  # the fact's BM25, relative to the best fact's
+    "lex_article",  # its article's BM25, relative to the best article's
+    "lex_rank",  # log(1 + the fact's place in the first-stage order)
+    "similarity",  # rapidfuzz token_set_ratio of question and fact (folded)
+    "coverage",  # IDF-weighted share of the question the fact or its article covers (names weighed in)
+    "cov_fact",  # share of the question found in the fact itself
+    "cov_headline",  # share found only in the article's title or caption
+    "cov_split",  # share of two-syllable words whose syllables the fact holds apart
+    "cov_article",  # share found only elsewhere in the article
+    "cov_missing",  # share of known words the whole article lacks
+    "cov_unknown",  # share of words the knowledge base has never seen
+    "cov_neighbour",  # share not in the fact but in the sentence before or after it
+    "max_absent",  # the weightiest word the whole article lacks, over the weightiest word of the question
+    "evidence",  # log(1 + the summed weight of the question's words found in the fact)
+    "accent_lost",  # share lost because the user's diacritics differ from the fact's
+    "focus_in_fact",  # share of the predicate after "ai" ("ai chủ trì") that the fact holds
+    "tokens_in_fact",  # unweighted share of the question's content syllables in the fact
+    "sequence",  # longest common run of syllables, in order, over the question's content length
+    "pairs_in_fact",  # share of the question's adjacent word pairs that the fact holds side by side
+    "novel",  # share of the fact's words that the question does not use (room for an answer)
+    "fact_length",  # log of the fact's length in syllables
+    "position",  # log(1 + the fact's place in its article)
+    "context_opening",  # the fact opens with words that lean on the sentence before ("Trong đó", "Ông")
+    "names_here",  # names the user wrote that this article mentions
+    "names_elsewhere",  # ... that only other articles mention
+    "names_unknown",  # ... that no article mentions
+    "year_in_fact",  # a year the question names is in the fact
+    "year_conflict",  # a year the question names is nowhere in the article
+    "year_other_in_fact",  # the fact states a year, none of those the question names
+    "ordinal_conflict",  # "thứ tám" asked, the article never says it
+    "number_conflict",  # another number the question names is nowhere in the article
+    "want_number_ok",
+    "want_number_miss",
+    "want_date_ok",
+    "want_date_miss",
+    "want_person_ok",
+    "want_person_name",  # "who" asked, the fact names something capitalised but no recognisable person
+    "want_person_miss",
+    "want_org_ok",
+    "want_org_miss",
+    "want_place_ok",
+    "want_place_miss",
+    "gap_cov_fact",  # cov_fact minus the best cov_fact among the question's candidates
+    "gap_lex_fact",
+    "gap_similarity",
+    "gap_sequence",
+)
+
+QUESTION_FEATURES: tuple[str, ...] = (
+    "top_score",  # the ranker's score of the best candidate
+    "top_margin",  # its lead over the second
+    "top_probability",  # its softmax share among the candidates
+    "top_coverage",
+    "top_cov_fact",
+    "top_cov_missing",
+    "cov_unknown",
+    "top_max_absent",
+    "top_evidence",
+    "top_names_elsewhere",
+    "names_unknown",
+    "top_year_conflict",
+    "top_ordinal_conflict",
+    "top_number_conflict",
+    "top_want_miss",  # the best fact lacks the kind of thing asked for
+    "units",  # log of the number of content words in the question
+    "english",
+    "english_unknown",  # English words neither the glossary nor the index knows
+    "top_similarity",
+    "top_year_other",
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class ModelError(ValueError):
+    """A model file that does not fit this code (other features or version)."""
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A standardised linear model: ``w · (x - mean) / scale + bias``."""
+
+    weights: FloatArray
+    mean: FloatArray
+    scale: FloatArray
+    bias: float
+
+    def __call__(self, x: FloatArray) -> FloatArray:
+        return np.asarray(((x - self.mean) / self.scale) @ self.weights + self.bias, dtype=np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": [round(float(v), 6) for v in self.weights],
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "bias": round(self.bias, 6),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], size: int) -> Linear:
+        arrays = [np.asarray(d[k], dtype=np.float64) for k in ("weights", "mean", "scale")]
+        if any(a.shape != (size,) for a in arrays):
+            raise ModelError(f"expected {size} weights")
+        return cls(arrays[0], arrays[1], np.where(arrays[2] > 0, arrays[2], 1.0), float(d.get("bias", 0.0)))
+
+
+@dataclass(frozen=True)
+class RankModel:
+    ranker: Linear
+    decline: Linear
+    threshold: float  # answer when the decline model's probability reaches this
+    info: dict[str, Any]
+
+    @classmethod
+    def untrained(cls) -> RankModel:
+        """Zero weights: every candidate scores alike (what a fit starts from)."""
+        nc, nq = len(CANDIDATE_FEATURES), len(QUESTION_FEATURES)
+        return cls(
+            ranker=Linear(np.zeros(nc), np.zeros(nc), np.ones(nc), 0.0),
+            decline=Linear(np.zeros(nq), np.zeros(nq), np.ones(nq), 0.0),
+            threshold=0.5,
+            info={},
+        )
+
+    def answer_probability(self, x: FloatArray) -> float:
+        z = float(self.decline(x.reshape(1, -1))[0])
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": MODEL_VERSION,
+            "candidate_features": list(CANDIDATE_FEATURES),
+            "question_features": list(QUESTION_FEATURES),
+            "ranker": self.ranker.to_dict(),
+            "decline": self.decline.to_dict(),
+            "threshold": round(self.threshold, 6),
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RankModel:
+        if d.get("version") != MODEL_VERSION:
+            raise ModelError(f"model version {d.get('version')!r}, this code reads {MODEL_VERSION}")
+        if tuple(d.get("candidate_features", ())) != CANDIDATE_FEATURES:
+            raise ModelError("the model was fitted on other candidate features: refit with python -m bench.fit")
+        if tuple(d.get("question_features", ())) != QUESTION_FEATURES:
+            raise ModelError("the model was fitted on other question features: refit with python -m bench.fit")
+        return cls(
+            ranker=Linear.from_dict(d["ranker"], len(CANDIDATE_FEATURES)),
+            decline=Linear.from_dict(d["decline"], len(QUESTION_FEATURES)),
+            threshold=float(d["threshold"]),
+            info=dict(d.get("info", {})),
+        )
+
+
+MODEL_FILE = "ranker.json"
+
+
+def load_model() -> RankModel:
+    """The model shipped with the package."""
+    text = resources.files("bot").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return RankModel.from_dict(json.loads(text))
+
+
+def softmax(scores: FloatArray) -> FloatArray:
+    if not len(scores):
+        return scores
+    e = np.exp(scores - scores.max())
+    return np.asarray(e / e.sum(), dtype=np.float64)

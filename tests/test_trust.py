@@ -1,0 +1,97 @@
+"""Declines users can trust: the question's place, body, year or meeting must match the answer's article,
+everyday English is not a reform term, every decline says why, and a fact that leans on the sentence
+before it is shown with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.messages import DECLINES
+from bot.models import Reason
+from bot.service import SearchService
+from tests.conftest import ServiceFactory
+from tests.helpers import write_article
+
+
+@pytest.fixture
+async def seed_service(seed_folder: Path, open_service: ServiceFactory) -> SearchService:
+    return await open_service(seed_folder)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Phiên họp thứ tám của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",  # the seed: 7th
+        "Gia Lai có bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",  # a province the articles never name
+        "Bộ Tư pháp có bao nhiêu TTHC trực tuyến?",  # a ministry the articles never name
+    ],
+)
+async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
+    seed_service: SearchService, question: str
+) -> None:
+    answer = await seed_service.ask(question)
+    assert answer.answered is False
+    assert answer.reason is Reason.ENTITY_MISMATCH
+    assert answer.to_json_dict()["reason"] == "entity_mismatch"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Phiên họp thứ bảy của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",
+        "bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",
+    ],
+)
+async def test_the_same_questions_without_the_mismatch_are_answered(seed_service: SearchService, question: str) -> None:
+    answer = await seed_service.ask(question)
+    assert answer.answered, answer.reason
+    assert answer.confidence is not None
+    assert answer.confidence > 0.5
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the US dollar exchange rate today?", "What is the interest rate of Vietcombank?"]
+)
+async def test_everyday_english_is_not_turned_into_reform_terms(seed_service: SearchService, question: str) -> None:
+    answer = await seed_service.ask(question)
+    assert answer.answered is False
+    assert answer.reason in {Reason.OFF_TOPIC, Reason.LOW_CONFIDENCE}
+
+
+def test_every_reason_has_a_vietnamese_message() -> None:
+    assert set(DECLINES) == set(Reason)
+    assert all(text and text[0].isupper() for text in DECLINES.values())
+
+
+async def test_a_fact_leaning_on_the_sentence_before_is_shown_with_it(
+    tmp_path: Path, open_service: ServiceFactory
+) -> None:
+    folder = tmp_path / "kb"
+    before = "Năm 2024, tỉnh Hòa Bình tiếp nhận 12.500 hồ sơ cấp phiếu lý lịch tư pháp qua ứng dụng định danh."
+    leaning = "Trong đó, 4.300 hồ sơ được trả kết quả điện tử ngay trong ngày làm việc."
+    write_article(
+        folder,
+        "hoa_binh.txt",
+        title="Hòa Bình đẩy mạnh cấp phiếu lý lịch tư pháp trực tuyến",
+        url="https://tin-hoabinh.example.vn/ly-lich-tu-phap-truc-tuyen-1.html",
+        paragraphs=[
+            "Sở Tư pháp tỉnh Hòa Bình vừa tổng kết việc cấp phiếu lý lịch tư pháp trực tuyến.",
+            f"{before} {leaning}",
+            "Sở đề nghị các xã hướng dẫn người dân cài đặt ứng dụng để nộp hồ sơ tại nhà.",
+        ],
+    )
+    service = await open_service(folder)
+    answer = await service.ask("bao nhiêu hồ sơ được trả kết quả điện tử ngay trong ngày")
+    assert answer.answered
+    best = answer.results[0]
+    assert best.context == "before"
+    assert best.text == f"{before} {leaning}"
+    assert answer.to_json_dict()["results"][0]["context"] == "before"  # type: ignore[index]
+
+
+async def test_a_fact_that_stands_alone_is_shown_alone(seed_service: SearchService) -> None:
+    answer = await seed_service.ask("bao nhiêu phần trăm TTHC được cung cấp trực tuyến?")
+    assert answer.results[0].context is None
+    assert answer.results[0].text.startswith("Cả nước có khoảng 81% TTHC")
