@@ -317,7 +317,8 @@ def outcomes(items: Sequence[Item], model: RankModel) -> list[dict[str, bool]]:
         if not order:
             out.append({"answered": False, "top1": False, "top3": False})
             continue
-        answered = model.answer_probability(row) >= model.threshold
+        top = it.cands[order[0]]
+        answered = model.answer_probability(row) >= model.threshold and not top.feature("place_absent")
         shown: list[int] = []
         seen: set[str] = set()
         for i in order:

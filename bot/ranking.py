@@ -54,6 +54,7 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "names_here",  # names the user wrote that this article mentions
     "names_elsewhere",  # ... that only other articles mention
     "names_unknown",  # ... that no article mentions
+    "place_absent",  # a province or city the question names that this article never mentions
     "year_in_fact",  # a year the question names is in the fact
     "year_conflict",  # a year the question names is nowhere in the article
     "year_other_in_fact",  # the fact states a year, none of those the question names

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Levenshtein
 
-from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, plan_query
+from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, place_names, plan_query
 from bot.builder import ARTICLE_INDEX, FACT_INDEX, accented, index_from_blobs
 from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
@@ -35,8 +35,10 @@ from bot.storage import ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import bigrams, clean, surface_tokens
 
 _WORDLIKE = re.compile(r"[^\W_]")
-CANDIDATES = 40
+CANDIDATES = 24
 ARTICLE_WEIGHT = 0.6
+# Weight of the question's names in the first stage's article score (see docs/quality.md: recall).
+NAME_WEIGHT = 3.0
 # Further ("related") results must still cover this much of the question.
 RELATED_MIN_COVERAGE = 0.3
 # Credit for a question syllable found in the article's headline (title, caption) / elsewhere in it.
@@ -63,6 +65,7 @@ class Snapshot:
     facts: list[FactRow]
     fact_article: npt.NDArray[np.int32]
     answerable: npt.NDArray[np.bool_]
+    headline_facts: npt.NDArray[np.int32]  # ids of titles and captions (not answers)
     fact_index: BM25Index
     article_index: BM25Index
     lexicon: Lexicon
@@ -138,6 +141,7 @@ class Snapshot:
             facts=facts,
             fact_article=fact_article,
             answerable=np.array([f.kind == FactKind.BODY.value for f in facts], dtype=np.bool_),
+            headline_facts=np.array([f.id for f in facts if f.kind != FactKind.BODY.value], dtype=np.int32),
             fact_index=fact_index,
             article_index=article_index,
             lexicon=lexicon,
@@ -229,6 +233,7 @@ class _Question:
     numbers: tuple[str, ...]  # other numbers the user typed
     intent: int
     focus: frozenset[str]  # unit terms of the predicate after "ai"
+    places: tuple[str, ...]  # provinces and cities the question names (folded, space-joined)
     sequence: tuple[str, ...]  # the user's content syllables in order
 
 
@@ -276,11 +281,13 @@ class Searcher:
         real word ("vàng" is not a typo of "văn").
         """
         vocab = self.snap.fact_index.vocab
+        # A name the user wrote ("Gia Lai", "Trevor Martin") is what they ask about, not a typo.
+        names = {t for name in plan.entities for t in name}
         fixed: list[tuple[str, ...]] = []
         for phrase in plan.phrases:
             out = list(phrase)
             for i, tok in enumerate(phrase):
-                if tok in vocab or tok[:1].isdigit() or len(tok) < 2:
+                if tok in vocab or tok[:1].isdigit() or len(tok) < 2 or tok in names:
                     continue
                 for cand in self._closest(tok):
                     left = f"{out[i - 1]}_{cand}" if i > 0 and out[i - 1] not in STOPWORDS else ""
@@ -305,11 +312,18 @@ class Searcher:
         return [h[0] for h in sorted(hits, key=lambda h: (h[1], -df(h[0]), h[0]))]
 
     def _weighted_terms(self, plan: QueryPlan) -> list[tuple[str, float]]:
+        """The first stage's query: the user's syllables and pairs, and the pairs of full forms.
+
+        A full form ("chỉ số hài lòng về sự phục vụ hành chính" for SIPAS) enters by its syllable
+        pairs only: its single syllables are the commonest of the language and would multiply the
+        postings read (and the time) for almost no say in the order.
+        """
         weights: dict[str, float] = {}
         repaired = set(plan.repaired.values())
         content = set(plan.content)
+        typed = set(plan.base)
         for phrase in plan.phrases:
-            for tok in phrase:
+            for tok in phrase if phrase in typed or len(phrase) == 1 else ():
                 w = 0.3 if tok not in content else (0.6 if tok in repaired else 1.0)
                 weights[tok] = max(weights.get(tok, 0.0), w)
             for bg in bigrams(phrase):
@@ -385,18 +399,24 @@ class Searcher:
             numbers=numbers,
             intent=int(plan.intent),
             focus=frozenset(u.term for u in units if set(u.tokens) & plan.focus),
+            places=tuple(dict.fromkeys(" ".join(n) for p in plan.base for n in place_names(p, self.snap.lexicon))),
             sequence=tuple(t for t in toks if t in content),
         )
 
-    def _neighbour_terms(self, fact: int) -> frozenset[str]:
-        """Syllables and pairs of the body sentences just before and after ``fact`` in its article."""
+    def _neighbour_text(self, fact: int) -> str:
+        """The folded text of the body sentences just before and after ``fact``, padded with spaces.
+
+        A word is tested by substring (`` a b `` for the pair ``a_b``): cheaper than the term
+        sets, which a question's neighbours would push out of the snapshot's bounded cache.
+        """
         snap = self.snap
         article = snap.facts[fact].article_id
-        out: set[str] = set()
+        parts = [" "]
         for other in (fact - 1, fact + 1):
             if 0 <= other < len(snap.facts) and snap.facts[other].article_id == article and snap.answerable[other]:
-                out |= snap.fact_terms(other)
-        return frozenset(out)
+                parts.append(snap.facts[other].folded)
+        parts.append(" ")
+        return " | ".join(parts)
 
     def _features(
         self,
@@ -405,7 +425,7 @@ class Searcher:
         fid: int,
         first_stage: tuple[float, float, int],
         in_article: dict[str, frozenset[int]],
-    ) -> tuple[npt.NDArray[np.float64], tuple[str, ...], frozenset[str]]:
+    ) -> tuple[list[float], tuple[str, ...], frozenset[str]]:
         """The feature vector of one candidate fact (see :data:`~bot.ranking.CANDIDATE_FEATURES`)."""
         snap = self.snap
         row = snap.facts[fid]
@@ -413,7 +433,7 @@ class Searcher:
         headline = snap.headline_tokens[article]
         fact_terms = snap.fact_terms(fid)
         accents = snap.fact_accents(fid) if plan.accented else frozenset()
-        neighbours: frozenset[str] | None = None
+        neighbours: str | None = None
         got = w_fact = w_head = w_split = w_art = w_missing = w_unknown = w_neigh = w_lost = 0.0
         penalised_total = max_absent = 0.0
         matched: list[str] = []
@@ -455,8 +475,8 @@ class Searcher:
                     max_absent = max(max_absent, w)
                 if unit.known:
                     if neighbours is None:
-                        neighbours = self._neighbour_terms(fid)
-                    if unit.term in neighbours:
+                        neighbours = self._neighbour_text(fid)
+                    if f" {unit.term.replace('_', ' ')} " in neighbours:
                         w_neigh += w
             penalised_total += total_w
         coverage = got / penalised_total if penalised_total else 0.0
@@ -482,52 +502,54 @@ class Searcher:
         fact_tokens = row.folded.split()
         distinct = set(fact_tokens)
         lex_fact, lex_article, rank = first_stage
-        feats = np.zeros(len(CANDIDATE_FEATURES), dtype=np.float64)
-        feats[_COL["lex_fact"]] = lex_fact
-        feats[_COL["lex_article"]] = lex_article
-        feats[_COL["lex_rank"]] = math.log1p(rank)
-        feats[_COL["similarity"]] = fuzz.token_set_ratio(plan.folded, row.folded) / 100.0
-        feats[_COL["coverage"]] = coverage
-        feats[_COL["cov_fact"]] = w_fact / total
-        feats[_COL["cov_headline"]] = w_head / total
-        feats[_COL["cov_split"]] = w_split / total
-        feats[_COL["cov_article"]] = w_art / total
-        feats[_COL["cov_missing"]] = w_missing / total
-        feats[_COL["cov_unknown"]] = w_unknown / total
-        feats[_COL["cov_neighbour"]] = w_neigh / total
-        feats[_COL["accent_lost"]] = w_lost / total
-        feats[_COL["max_absent"]] = max_absent / q.heaviest if q.heaviest else 0.0
-        feats[_COL["evidence"]] = math.log1p(w_fact)
-        feats[_COL["focus_in_fact"]] = len(q.focus & fact_terms) / len(q.focus) if q.focus else 0.0
-        feats[_COL["tokens_in_fact"]] = (
-            sum(1 for t in q.sequence if t in fact_terms) / len(q.sequence) if q.sequence else 0.0
-        )
-        feats[_COL["sequence"]] = LCSseq.similarity(q.sequence, fact_tokens) / len(q.sequence) if q.sequence else 0.0
-        feats[_COL["pairs_in_fact"]] = len(q.pairs & fact_terms) / len(q.pairs) if q.pairs else 0.0
-        feats[_COL["novel"]] = len(distinct - q.tokens - STOPWORDS) / max(1, len(distinct))
-        feats[_COL["fact_length"]] = math.log1p(len(fact_tokens))
-        feats[_COL["position"]] = math.log1p(row.position)
-        feats[_COL["context_opening"]] = float(
-            bool(_CONTEXT_OPENINGS.match(row.folded)) and not _named_opening(row.text)
-        )
-        feats[_COL["names_here"]], feats[_COL["names_elsewhere"]], feats[_COL["names_unknown"]] = names
+        n_seq = len(q.sequence)
+        v: dict[str, float] = {
+            "lex_fact": lex_fact,
+            "lex_article": lex_article,
+            "lex_rank": math.log1p(rank),
+            "similarity": fuzz.token_set_ratio(plan.folded, row.folded) / 100.0,
+            "coverage": coverage,
+            "cov_fact": w_fact / total,
+            "cov_headline": w_head / total,
+            "cov_split": w_split / total,
+            "cov_article": w_art / total,
+            "cov_missing": w_missing / total,
+            "cov_unknown": w_unknown / total,
+            "cov_neighbour": w_neigh / total,
+            "accent_lost": w_lost / total,
+            "max_absent": max_absent / q.heaviest if q.heaviest else 0.0,
+            "evidence": math.log1p(w_fact),
+            "focus_in_fact": len(q.focus & fact_terms) / len(q.focus) if q.focus else 0.0,
+            "tokens_in_fact": sum(1 for t in q.sequence if t in fact_terms) / n_seq if n_seq else 0.0,
+            "sequence": LCSseq.similarity(q.sequence, fact_tokens) / n_seq if n_seq else 0.0,
+            "pairs_in_fact": len(q.pairs & fact_terms) / len(q.pairs) if q.pairs else 0.0,
+            "novel": len(distinct - q.tokens - STOPWORDS) / max(1, len(distinct)),
+            "fact_length": math.log1p(len(fact_tokens)),
+            "position": math.log1p(row.position),
+            "context_opening": float(bool(_CONTEXT_OPENINGS.match(row.folded)) and not _named_opening(row.text)),
+            "names_here": names[0],
+            "names_elsewhere": names[1],
+            "names_unknown": names[2],
+            "place_absent": float(any(article not in snap.names.get(place, ()) for place in q.places)),
+        }
         if q.years:
-            feats[_COL["year_in_fact"]] = float(any(y in fact_terms for y in q.years))
-            feats[_COL["year_conflict"]] = float(any(article not in in_article[y] for y in q.years))
-            if not feats[_COL["year_in_fact"]]:
-                feats[_COL["year_other_in_fact"]] = float(any(_YEAR.match(t) for t in fact_tokens))
+            v["year_in_fact"] = float(any(y in fact_terms for y in q.years))
+            v["year_conflict"] = float(any(article not in in_article[y] for y in q.years))
+            if not v["year_in_fact"]:
+                v["year_other_in_fact"] = float(any(_YEAR.match(t) for t in fact_tokens))
         if q.ordinals:
-            feats[_COL["ordinal_conflict"]] = float(any(article not in in_article[o] for o in q.ordinals))
+            v["ordinal_conflict"] = float(any(article not in in_article[o] for o in q.ordinals))
         if q.numbers:
-            feats[_COL["number_conflict"]] = float(any(article not in in_article[n] for n in q.numbers))
+            v["number_conflict"] = float(any(article not in in_article[n] for n in q.numbers))
         for (intent, wanted), kind in zip(_WANTS, ("number", "date", "person", "org", "place"), strict=True):
             if q.intent & intent:
                 if row.features & wanted:
-                    feats[_COL[f"want_{kind}_ok"]] = 1.0
+                    v[f"want_{kind}_ok"] = 1.0
                 elif kind == "person" and row.features & _F_NAME:
-                    feats[_COL["want_person_name"]] = 1.0
+                    v["want_person_name"] = 1.0
                 else:
-                    feats[_COL[f"want_{kind}_miss"]] = 1.0
+                    v[f"want_{kind}_miss"] = 1.0
+        feats = [v.get(name, 0.0) for name in CANDIDATE_FEATURES]
         return feats, tuple(matched), frozenset(absent)
 
     def prepare(self, plan: QueryPlan) -> tuple[_Question, list[Candidate]] | None:
@@ -537,17 +559,20 @@ class Searcher:
             self._repair(plan)
         terms = self._weighted_terms(plan)
         fact_scores = snap.fact_index.scores(terms)
-        fact_scores[~snap.answerable] = 0.0
-        fmax = float(fact_scores.max()) if len(fact_scores) else 0.0
-        if fmax <= 0:
+        fact_scores[snap.headline_facts] = 0.0  # titles and captions are context, never the answer
+        scored = np.flatnonzero(fact_scores > 0)  # the facts holding a query term; the rest score 0
+        if not len(scored):
             return None
-        art_scores = snap.article_index.scores(terms)
+        fmax = float(fact_scores[scored].max())
+        # The names the question gives (a province, a ministry, a person) weigh more in choosing the
+        # article: among near-copies of one story, they are what tells the right one apart.
+        names = {f"{a}_{b}" for name in plan.entities for a, b in itertools.pairwise(name)}
+        art_terms = [(t, w * NAME_WEIGHT if t in names else w) for t, w in terms]
+        art_terms += [(t, NAME_WEIGHT) for t in names - {t for t, _ in terms}]
+        art_scores = snap.article_index.scores(art_terms)
         amax = float(art_scores.max()) or 1.0
-        combined = fact_scores / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article]
-        combined[fact_scores <= 0] = 0.0
-        cand_ids = top_k(combined, CANDIDATES)
-        if not len(cand_ids):
-            return None
+        combined = fact_scores[scored] / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article[scored]]
+        cand_ids = scored[top_k(combined, CANDIDATES)]
         q = self._question(plan)
         # Which of the candidates' articles hold each word, year and number: one vectorised test per term.
         cand_articles = np.unique(snap.fact_article[cand_ids])
@@ -555,18 +580,23 @@ class Searcher:
             term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.postings(term)[0])].tolist())
             for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
         }
-        cands: list[Candidate] = []
-        for rank, fid in enumerate(cand_ids.tolist()):
+        rows: list[list[float]] = []
+        found: list[tuple[tuple[str, ...], frozenset[str]]] = []
+        ids = cand_ids.tolist()
+        for rank, fid in enumerate(ids):
             first_stage = (float(fact_scores[fid]) / fmax, float(art_scores[snap.fact_article[fid]]) / amax, rank)
             feats, matched, absent = self._features(plan, q, fid, first_stage, in_article)
-            cands.append(Candidate(fid, feats, matched=matched, absent=absent))
+            rows.append(feats)
+            found.append((matched, absent))
+        matrix = np.array(rows, dtype=np.float64)
         # Each candidate against the best of its rivals on the same measure.
-        matrix = np.vstack([c.features for c in cands])
         for gap, name in _GAPS:
             column = matrix[:, _COL[name]]
-            best = float(column.max())
-            for c, v in zip(cands, column.tolist(), strict=True):
-                c.features[gap] = v - best
+            matrix[:, gap] = column - column.max()
+        cands = [
+            Candidate(fid, matrix[i], matched=matched, absent=absent)
+            for i, (fid, (matched, absent)) in enumerate(zip(ids, found, strict=True))
+        ]
         return q, cands
 
     def rank(self, plan: QueryPlan) -> Ranking:
@@ -657,11 +687,23 @@ class Searcher:
                     return pair, side
         return row.text, None
 
+    @classmethod
+    def verdict(cls, ranking: Ranking, model: RankModel) -> Reason | None:
+        """Answer (None) or decline, and why: the decline model's threshold, and one rule."""
+        best = ranking.candidates[0]
+        if best.feature("place_absent"):
+            # A province's question is never answered from an article that does not name it.
+            return Reason.ENTITY_MISMATCH
+        if ranking.answer_probability < model.threshold:
+            return cls.decline_reason(best)
+        return None
+
     @staticmethod
     def decline_reason(top: Candidate) -> Reason:
         """Why the best candidate is not good enough, in the terms users are told."""
         if (
-            top.feature("names_elsewhere")
+            top.feature("place_absent")
+            or top.feature("names_elsewhere")
             or top.feature("names_unknown")
             or top.feature("year_conflict")
             or top.feature("ordinal_conflict")
@@ -707,9 +749,9 @@ class Searcher:
         ranking = self.rank(plan)
         if not ranking.candidates:
             return declined(Reason.OFF_TOPIC)
-        best = ranking.candidates[0]
-        if ranking.answer_probability < self.model.threshold:
-            return declined(self.decline_reason(best), ranking.answer_probability)
+        verdict = self.verdict(ranking, self.model)
+        if verdict is not None:
+            return declined(verdict, ranking.answer_probability)
         results: list[SearchResult] = []
         seen: set[str] = set()
         # The same sentence in several articles (a reprint, an update) is shown once, from the newest.
