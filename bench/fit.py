@@ -56,7 +56,7 @@ class Item:
     q: Any  # the searcher's per-question view (bot.search._Question)
     cands: list[Candidate]
     labels: npt.NDArray[np.bool_]  # per candidate: it is a right answer
-    folded: list[str]  # per candidate: its folded text (duplicates are shown once)
+    folded: list[tuple[str, ...]]  # per candidate: its sentences' folded text (each is quoted once)
     synthetic: bool = False  # a near-miss made from a real question (training only, never scored)
 
 
@@ -134,11 +134,23 @@ def _ask(
                 items.append(Item(s.name, q.id, group, answerable, None, None, [], np.zeros(0, bool), [], synthetic))
                 continue
             qv, cands = prepared
-            hits = [is_hit(q, snap.articles[snap.facts[c.fact].article_id].url, snap.facts[c.fact].text) for c in cands]
-            if absent and any(norm(q.expect or "") in norm(snap.facts[c.fact].text) for c in cands):
+            texts = [searcher.text_of(c) for c in cands]
+            hits = [
+                is_hit(q, snap.articles[snap.facts[c.fact].article_id].url, t)
+                for c, t in zip(cands, texts, strict=True)
+            ]
+            if absent and any(norm(q.expect or "") in norm(t) for t in texts):
                 continue  # another article states the same: not a clean unanswerable example
-            labels = np.array([answerable and h for h in hits], dtype=bool)
-            folded = [snap.facts[c.fact].folded for c in cands]
+            # A pair is right only when its first-stage fact alone is not: the shorter quote is preferred.
+            alone = {c.fact: h for c, h in zip(cands, hits, strict=True) if not c.span}
+            labels = np.array(
+                [
+                    answerable and h and not (c.span and alone.get(c.fact, False))
+                    for c, h in zip(cands, hits, strict=True)
+                ],
+                dtype=bool,
+            )
+            folded = [tuple(snap.facts[f].folded for f in c.facts) for c in cands]
             items.append(Item(s.name, q.id, group, answerable, plan, qv, cands, labels, folded, synthetic))
     return items
 
@@ -322,9 +334,11 @@ def outcomes(items: Sequence[Item], model: RankModel) -> list[dict[str, bool]]:
         shown: list[int] = []
         seen: set[str] = set()
         for i in order:
-            if it.folded[i] in seen or (shown and it.cands[i].feature("coverage") < RELATED_MIN_COVERAGE):
+            if any(f in seen for f in it.folded[i]) or (
+                shown and it.cands[i].feature("coverage") < RELATED_MIN_COVERAGE
+            ):
                 continue
-            seen.add(it.folded[i])
+            seen.update(it.folded[i])
             shown.append(i)
             if len(shown) == 3:
                 break

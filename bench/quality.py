@@ -52,6 +52,7 @@ class Reply:
     answered: bool
     results: Sequence[tuple[str, str]]
     reason: str | None = None
+    context: str | None = None  # the first result's "context" (a neighbour quoted with it)
 
 
 def _shape(s: str) -> str:
@@ -152,6 +153,7 @@ class SetResult:
     by_article: dict[str, list[int]] = field(default_factory=dict)  # url -> [top1 hits, answerable]
     ms_per_question: float = 0.0
     examples: list[str] = field(default_factory=list)
+    with_neighbour: int = 0  # answers whose first quote holds the fact and the sentence next to it
 
 
 def evaluate(name: str, snap: Snapshot, questions: Sequence[Question], examples: int = 0) -> SetResult:
@@ -162,12 +164,15 @@ def evaluate(name: str, snap: Snapshot, questions: Sequence[Question], examples:
     started = time.perf_counter()
     for q in questions:
         answer = searcher.search(q.q, limit=3)
-        replies.append(Reply(answer.answered, [(r.url, r.text) for r in answer.results], answer.reason))
+        first = answer.results[0] if answer.results else None
+        replies.append(Reply(answer.answered, [(r.url, r.text) for r in answer.results], answer.reason,
+                             first.context if first else None))  # fmt: skip
         tops.append(answer.results[0].fact_id if answer.results else None)
     elapsed = time.perf_counter() - started
     result = SetResult(name, score(questions, replies), ms_per_question=1000 * elapsed / max(1, len(questions)))
     for q, reply, top in zip(questions, replies, tops, strict=True):
         kind = error_kind(snap, q, reply, top)
+        result.with_neighbour += bool(reply.answered and reply.context)
         if not reply.answered:
             result.reasons[reply.reason or "?"] += 1
         if q.url is not None:
@@ -227,7 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.by_article:
             for url, (a, b) in sorted(r.by_article.items()):
                 print(f"    {a:3}/{b:<3} {url}")
-        print(f"    declines by reason: {dict(r.reasons)}")
+        answered = round((1 - r.scores["false_decline"]) * r.scores["answerable"]) + round(
+            (1 - r.scores["declined"]) * r.scores["unanswerable"]
+        )
+        print(f"    declines by reason: { {str(k): v for k, v in r.reasons.items()} }; "
+              f"{r.with_neighbour} of {answered} answers quote a neighbouring sentence too")  # fmt: skip
     print()
     print(table(results))
     print()

@@ -51,6 +51,7 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "fact_length",  # log of the fact's length in syllables
     "position",  # log(1 + the fact's place in its article)
     "context_opening",  # the fact opens with words that lean on the sentence before ("Trong đó", "Ông")
+    "pair",  # the candidate is two adjacent sentences quoted together (a longer quote)
     "names_here",  # names the user wrote that this article mentions
     "names_elsewhere",  # ... that only other articles mention
     "names_unknown",  # ... that no article mentions

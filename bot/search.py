@@ -16,6 +16,7 @@ import functools
 import itertools
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
 
@@ -197,6 +198,8 @@ _COL = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _GAPS = tuple((_COL[f"gap_{n}"], n) for n in ("cov_fact", "lex_fact", "similarity", "sequence"))
 # A fact shown with the neighbour it leans on stays under this many characters together.
 MAX_PAIR_CHARS = 420
+# The best facts of the first stage that are also scored as pairs with each neighbour.
+PAIR_SEEDS = 3
 # Fewer than this share of the question covered by the best fact and its article: nothing on the topic.
 OFF_TOPIC_COVERAGE = 0.25
 
@@ -239,12 +242,18 @@ class _Question:
 
 @dataclass
 class Candidate:
-    fact: int
+    fact: int  # the fact the first stage found
     features: npt.NDArray[np.float64]
     score: float = 0.0
     matched: tuple[str, ...] = ()
     # Index terms of the question's words that the fact lacks (what a neighbour may supply).
     absent: frozenset[str] = frozenset()
+    # The adjacent facts quoted together, in article order, when the candidate is a pair.
+    span: tuple[int, ...] = ()
+
+    @property
+    def facts(self) -> tuple[int, ...]:
+        return self.span or (self.fact,)
 
     def feature(self, name: str) -> float:
         return float(self.features[_COL[name]])
@@ -403,16 +412,16 @@ class Searcher:
             sequence=tuple(t for t in toks if t in content),
         )
 
-    def _neighbour_text(self, fact: int) -> str:
+    def _neighbour_text(self, span: tuple[int, ...]) -> str:
         """The folded text of the body sentences just before and after ``fact``, padded with spaces.
 
         A word is tested by substring (`` a b `` for the pair ``a_b``): cheaper than the term
         sets, which a question's neighbours would push out of the snapshot's bounded cache.
         """
         snap = self.snap
-        article = snap.facts[fact].article_id
+        article = snap.facts[span[0]].article_id
         parts = [" "]
-        for other in (fact - 1, fact + 1):
+        for other in (span[0] - 1, span[-1] + 1):
             if 0 <= other < len(snap.facts) and snap.facts[other].article_id == article and snap.answerable[other]:
                 parts.append(snap.facts[other].folded)
         parts.append(" ")
@@ -422,17 +431,28 @@ class Searcher:
         self,
         plan: QueryPlan,
         q: _Question,
-        fid: int,
+        span: tuple[int, ...],
         first_stage: tuple[float, float, int],
         in_article: dict[str, frozenset[int]],
     ) -> tuple[list[float], tuple[str, ...], frozenset[str]]:
-        """The feature vector of one candidate fact (see :data:`~bot.ranking.CANDIDATE_FEATURES`)."""
+        """The feature vector of one candidate: a fact, or adjacent facts quoted together.
+
+        See :data:`~bot.ranking.CANDIDATE_FEATURES`.
+        """
         snap = self.snap
+        fid = span[0]
         row = snap.facts[fid]
         article = row.article_id
         headline = snap.headline_tokens[article]
-        fact_terms = snap.fact_terms(fid)
-        accents = snap.fact_accents(fid) if plan.accented else frozenset()
+        if len(span) == 1:
+            fact_terms = snap.fact_terms(fid)
+            accents = snap.fact_accents(fid) if plan.accented else frozenset()
+            folded, fact_features = row.folded, row.features
+        else:
+            fact_terms = frozenset().union(*(snap.fact_terms(f) for f in span))
+            accents = frozenset().union(*(snap.fact_accents(f) for f in span)) if plan.accented else frozenset()
+            folded = " ".join(snap.facts[f].folded for f in span)
+            fact_features = functools.reduce(operator.or_, (snap.facts[f].features for f in span))
         neighbours: str | None = None
         got = w_fact = w_head = w_split = w_art = w_missing = w_unknown = w_neigh = w_lost = 0.0
         penalised_total = max_absent = 0.0
@@ -475,7 +495,7 @@ class Searcher:
                     max_absent = max(max_absent, w)
                 if unit.known:
                     if neighbours is None:
-                        neighbours = self._neighbour_text(fid)
+                        neighbours = self._neighbour_text(span)
                     if f" {unit.term.replace('_', ' ')} " in neighbours:
                         w_neigh += w
             penalised_total += total_w
@@ -499,7 +519,7 @@ class Searcher:
             else:
                 names[0] += 1
         total = q.total or 1.0
-        fact_tokens = row.folded.split()
+        fact_tokens = folded.split()
         distinct = set(fact_tokens)
         lex_fact, lex_article, rank = first_stage
         n_seq = len(q.sequence)
@@ -507,7 +527,7 @@ class Searcher:
             "lex_fact": lex_fact,
             "lex_article": lex_article,
             "lex_rank": math.log1p(rank),
-            "similarity": fuzz.token_set_ratio(plan.folded, row.folded) / 100.0,
+            "similarity": fuzz.token_set_ratio(plan.folded, folded) / 100.0,
             "coverage": coverage,
             "cov_fact": w_fact / total,
             "cov_headline": w_head / total,
@@ -527,6 +547,7 @@ class Searcher:
             "fact_length": math.log1p(len(fact_tokens)),
             "position": math.log1p(row.position),
             "context_opening": float(bool(_CONTEXT_OPENINGS.match(row.folded)) and not _named_opening(row.text)),
+            "pair": float(len(span) > 1),
             "names_here": names[0],
             "names_elsewhere": names[1],
             "names_unknown": names[2],
@@ -543,9 +564,9 @@ class Searcher:
             v["number_conflict"] = float(any(article not in in_article[n] for n in q.numbers))
         for (intent, wanted), kind in zip(_WANTS, ("number", "date", "person", "org", "place"), strict=True):
             if q.intent & intent:
-                if row.features & wanted:
+                if fact_features & wanted:
                     v[f"want_{kind}_ok"] = 1.0
-                elif kind == "person" and row.features & _F_NAME:
+                elif kind == "person" and fact_features & _F_NAME:
                     v["want_person_name"] = 1.0
                 else:
                     v[f"want_{kind}_miss"] = 1.0
@@ -581,23 +602,49 @@ class Searcher:
             for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
         }
         rows: list[list[float]] = []
-        found: list[tuple[tuple[str, ...], frozenset[str]]] = []
+        found: list[tuple[int, tuple[int, ...], tuple[str, ...], frozenset[str]]] = []
         ids = cand_ids.tolist()
-        for rank, fid in enumerate(ids):
-            first_stage = (float(fact_scores[fid]) / fmax, float(art_scores[snap.fact_article[fid]]) / amax, rank)
-            feats, matched, absent = self._features(plan, q, fid, first_stage, in_article)
+        spans: list[tuple[int, tuple[int, ...], float, int]] = [
+            (fid, (fid,), float(fact_scores[fid]) / fmax, rank) for rank, fid in enumerate(ids)
+        ]
+        # The best few facts also stand as pairs with each neighbour: the answer is often in the
+        # sentence right before or after the one holding the question's words.
+        for rank, fid in enumerate(ids[:PAIR_SEEDS]):
+            for other in (fid - 1, fid + 1):
+                if self._pairable(fid, other):
+                    pair = (min(fid, other), max(fid, other))
+                    best = max(float(fact_scores[fid]), float(fact_scores[other])) / fmax
+                    spans.append((fid, pair, best, rank))
+        for fid, span, lex_fact, rank in spans:
+            first_stage = (lex_fact, float(art_scores[snap.fact_article[fid]]) / amax, rank)
+            feats, matched, absent = self._features(plan, q, span, first_stage, in_article)
             rows.append(feats)
-            found.append((matched, absent))
+            found.append((fid, span if len(span) > 1 else (), matched, absent))
         matrix = np.array(rows, dtype=np.float64)
         # Each candidate against the best of its rivals on the same measure.
         for gap, name in _GAPS:
             column = matrix[:, _COL[name]]
             matrix[:, gap] = column - column.max()
         cands = [
-            Candidate(fid, matrix[i], matched=matched, absent=absent)
-            for i, (fid, (matched, absent)) in enumerate(zip(ids, found, strict=True))
+            Candidate(fid, matrix[i], matched=matched, absent=absent, span=span)
+            for i, (fid, span, matched, absent) in enumerate(found)
         ]
         return q, cands
+
+    def _pairable(self, fact: int, other: int) -> bool:
+        """Whether ``other`` is a body sentence of ``fact``'s article short enough to quote with it."""
+        snap = self.snap
+        if not 0 <= other < len(snap.facts) or not snap.answerable[other]:
+            return False
+        a, b = snap.facts[fact], snap.facts[other]
+        return a.article_id == b.article_id and len(a.text) + len(b.text) < MAX_PAIR_CHARS
+
+    def text_of(self, c: Candidate) -> str:
+        """What a candidate quotes: its fact, or its adjacent facts in article order."""
+        return " ".join(self.snap.facts[f].text for f in c.facts)
+
+    def folded_of(self, c: Candidate) -> str:
+        return " ".join(self.snap.facts[f].folded for f in c.facts)
 
     def rank(self, plan: QueryPlan) -> Ranking:
         """Candidates for a planned question, best first, and the chance it is answerable."""
@@ -753,21 +800,28 @@ class Searcher:
         if verdict is not None:
             return declined(verdict, ranking.answer_probability)
         results: list[SearchResult] = []
-        seen: set[str] = set()
+        seen: set[str] = set()  # folded sentences already quoted
         # The same sentence in several articles (a reprint, an update) is shown once, from the newest.
         newest: dict[str, Candidate] = {}
         for c in ranking.candidates:
-            folded = snap.facts[c.fact].folded
+            folded = self.folded_of(c)
             if folded not in newest or snap.recency[c.fact] > snap.recency[newest[folded].fact]:
                 newest[folded] = c
         for ranked in ranking.candidates:
-            c = newest[snap.facts[ranked.fact].folded]
-            row = snap.facts[c.fact]
-            if row.folded in seen or (results and c.feature("coverage") < RELATED_MIN_COVERAGE):
+            c = newest[self.folded_of(ranked)]
+            parts = [snap.facts[f].folded for f in c.facts]
+            if any(part in seen for part in parts) or (results and c.feature("coverage") < RELATED_MIN_COVERAGE):
                 continue
-            seen.add(row.folded)
+            seen.update(parts)
+            row = snap.facts[c.fact]
             art = snap.articles[row.article_id]
-            text, context = self._with_context(c, ranking.wants)
+            context: str | None
+            if c.span:
+                text, context = self.text_of(c), "before" if c.span[0] != c.fact else "after"
+                surface = [t for f in c.span for t in snap.fact_surface(f)]
+            else:
+                text, context = self._with_context(c, ranking.wants)
+                surface = snap.fact_surface(row.id)
             results.append(
                 SearchResult(
                     fact_id=row.id,
@@ -778,7 +832,7 @@ class Searcher:
                     site=art.site,
                     published=art.published,
                     score=c.score,
-                    matched=self._surface_matches(plan, snap.fact_surface(row.id), c.matched),
+                    matched=self._surface_matches(plan, surface, c.matched),
                 )
             )
             if len(results) >= limit:
