@@ -23,6 +23,7 @@ import httpx
 
 from bot import __version__
 from bot.config import Settings
+from bot.decoding import DecodingError, StreamDecoder, TooLarge
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -174,13 +175,14 @@ def pinned_request(client: httpx.AsyncClient, url: str, address: str | None) -> 
     the name and verify the certificate against it.
     """
     original = httpx.URL(url)
+    identity = {"Accept-Encoding": "identity"}  # a compressed body is decoded here, within the budget
     if address is None:
-        return client.build_request("GET", original)
+        return client.build_request("GET", original, headers=identity)
     extensions = {"sni_hostname": original.host} if original.scheme == "https" else {}
     return client.build_request(
         "GET",
         original.copy_with(host=address.split("%", 1)[0]),
-        headers={"Host": original.netloc.decode("ascii")},
+        headers={**identity, "Host": original.netloc.decode("ascii")},
         extensions=extensions,
     )
 
@@ -218,17 +220,31 @@ async def _get(
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                 raise FetchError(url, f"too large ({declared} bytes, limit {policy.max_bytes})")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > policy.max_bytes:
-                    raise FetchError(url, f"too large (more than {policy.max_bytes} bytes)")
-                chunks.append(chunk)
-            return Fetched(url=current, content_type=content_type, charset=charset, body=b"".join(chunks))
+            return Fetched(
+                url=current, content_type=content_type, charset=charset, body=await _body(response, url, policy)
+            )
         finally:
             await response.aclose()
     raise FetchError(url, f"too many redirects (more than {policy.max_redirects})")
+
+
+async def _body(response: httpx.Response, url: str, policy: FetchPolicy) -> bytes:
+    """The body, its content encodings undone as it streams, abandoned past ``max_bytes`` raw or decoded."""
+    try:
+        decoder = StreamDecoder(response.headers.get("content-encoding"), policy.max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        async for raw in response.aiter_raw():
+            size += len(raw)
+            if size > policy.max_bytes:
+                raise FetchError(url, f"too large (more than {policy.max_bytes} bytes)")
+            chunks.append(decoder.feed(raw))
+        chunks.append(decoder.finish())
+    except TooLarge as exc:
+        raise FetchError(url, f"too large ({exc})") from None
+    except DecodingError as exc:
+        raise FetchError(url, f"cannot decode the body: {exc}") from None
+    return b"".join(chunks)
 
 
 async def fetch(

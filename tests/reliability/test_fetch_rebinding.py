@@ -49,11 +49,12 @@ class FakeNetwork(httpx.AsyncBaseTransport):
         self.connections.append((address, request.headers["host"], request.extensions.get("sni_hostname")))
         if address == PUBLIC:
             return self.public_pages[request.headers["host"] + request.url.path]
-        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=SECRET)
+        return _page(SECRET.decode())
 
 
 def _page(text: str) -> httpx.Response:
-    return httpx.Response(200, headers={"Content-Type": "text/html"}, content=text.encode())
+    """A response whose body still streams, as from a real connection."""
+    return httpx.Response(200, headers={"Content-Type": "text/html"}, stream=httpx.ByteStream(text.encode()))
 
 
 async def test_the_checked_address_is_the_one_connected_to() -> None:
