@@ -40,6 +40,7 @@ from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_public_menus
 from bot.telegram.state import BotData, Context, FloodGuard
 from bot.telegram.transport import AiohttpRequest
+from bot.telegram.updates import PollingRequest
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,17 @@ async def _purge_job(context: Context) -> None:
 
 
 async def _heartbeat(context: Context) -> None:
-    await _beat(context.bot_data.config)
+    await beat_if_answering(context.bot_data)
+
+
+async def beat_if_answering(data: BotData) -> bool:
+    """Touch the heartbeat file, unless long polling has stopped fetching updates (then health fails)."""
+    problem = data.polling.problem() if data.polling is not None else None
+    if problem is not None:
+        log.error("not answering: %s; the heartbeat is withheld so that `cchc-bot health` fails", problem)
+        return False
+    await _beat(data.config)
+    return True
 
 
 async def _beat(settings: Settings) -> None:
@@ -177,12 +188,15 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:  # aiohttp, not PTB's default httpx: a fifth of the CPU per answered question (docs/performance.md)
+        polling = PollingRequest(AiohttpRequest(connection_pool_size=1))  # a malformed update cannot wedge it
         builder = builder.request(
             AiohttpRequest(connection_pool_size=256, read_timeout=settings.telegram_timeout_seconds)
-        ).get_updates_request(AiohttpRequest(connection_pool_size=1))
+        ).get_updates_request(polling)
     application: App = builder.build()  # type: ignore[assignment]
     data = application.bot_data
     data.settings = settings
+    if request is None and not settings.webhook_url:
+        data.polling = polling
     data.flood = FloodGuard(settings.user_rate_limit)
     if service is not None:
         data.service_ = service

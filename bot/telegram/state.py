@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.config import Settings
 from bot.service import SearchService
 from bot.storage import hash_user
+from bot.telegram.updates import PollingRequest
 
 WINDOW_SECONDS = 60.0
 
@@ -101,6 +102,7 @@ class BotData:
     http_: httpx.AsyncClient | None = None  # fetches the pages /add ingests
     owns_http: bool = False
     add_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /add at a time
+    polling: PollingRequest | None = None  # the getUpdates request, when long polling (liveness)
 
     @property
     def config(self) -> Settings:
