@@ -79,7 +79,7 @@ class _Canned(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(  # noqa: PLR0917 - PTB's signature
+    async def do_request(
         self,
         url: str,
         method: str,
