@@ -230,6 +230,10 @@ async def _get(
 
 async def _body(response: httpx.Response, url: str, policy: FetchPolicy) -> bytes:
     """The body, its content encodings undone as it streams, abandoned past ``max_bytes`` raw or decoded."""
+    if response.is_stream_consumed:  # a transport that hands over a body it has read (and decoded) already
+        if len(response.content) > policy.max_bytes:
+            raise FetchError(url, f"too large (more than {policy.max_bytes} bytes)")
+        return response.content
     try:
         decoder = StreamDecoder(response.headers.get("content-encoding"), policy.max_bytes)
         chunks: list[bytes] = []

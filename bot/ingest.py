@@ -25,7 +25,7 @@ from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, syst
 from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_CONTENT_TYPES, FEED_SUFFIXES, article_from_item, feed_items, looks_like_feed
-from bot.formats.html import canonical_url, parse_html
+from bot.formats.html import canonical_url, parse_html, same_host
 from bot.formats.normal import article_file_name, normal_form
 from bot.loader import PARSERS, article_files, load_folder
 from bot.models import Article, ReloadReport, SkippedFile
@@ -77,6 +77,7 @@ class IngestReport(BaseModel):
 class Candidate:
     article: Article
     where: str  # the file, URL or feed item it came from
+    origin: str | None = None  # the URL its text was fetched from; None for a local file
 
 
 @dataclass
@@ -110,9 +111,10 @@ class _Collector:
         text = await asyncio.to_thread(decode_bytes, got.body, got.charset)
         return got.url, got.content_type, text
 
-    async def _page(self, url: str, default_published: datetime | None = None) -> Article:
+    async def _page(self, url: str, label: str, default_published: datetime | None = None) -> Candidate:
         final, _ctype, text = await self._fetch_text(url, HTML_TYPES)
-        return await asyncio.to_thread(parse_html, text, final, default_published=default_published)
+        article = await asyncio.to_thread(parse_html, text, final, default_published=default_published)
+        return Candidate(article, label, origin=final)
 
     async def _feed(self, text: str, where: str, report: TargetReport) -> list[Candidate]:
         items = feed_items(text)
@@ -126,11 +128,12 @@ class _Collector:
                 if not item.link:
                     raise ParseError("item has no http(s) link")
                 try:
-                    return Candidate(await self._page(item.link, item.published), label)
+                    return await self._page(item.link, label, item.published)
                 except (FetchError, ParseError) as exc:
                     fallback = article_from_item(item)  # the page cannot be had: the feed's summary
                     reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-                    return Candidate(fallback, f"{label}, summary only: page {reason}")
+                    origin = where if is_url(where) else None  # the feed's text, not the linked site's
+                    return Candidate(fallback, f"{label}, summary only: page {reason}", origin=origin)
             except ParseError as exc:
                 report.skipped.append(SkippedFile(path=where, where=item.where, reason=str(exc)))
                 return None
@@ -149,7 +152,7 @@ class _Collector:
         if ctype in FEED_CONTENT_TYPES or looks_like_feed(text):
             return await self._feed(text, url, report)
         article = await asyncio.to_thread(parse_html, text, final)
-        return [Candidate(article, url)]
+        return [Candidate(article, url, origin=final)]
 
     async def _file(self, path: Path, report: TargetReport) -> list[Candidate]:
         suffix = path.suffix.lower()
@@ -228,6 +231,22 @@ def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Can
     return sorted(best.values(), key=lambda c: (c.article.published, c.article.url_str))
 
 
+def _provenance_problem(candidate: Candidate, url: str, old: Article | None) -> str | None:
+    """Why ``candidate`` may not be stored as ``url`` (replacing ``old``), or None.
+
+    Text fetched from one host is never cited to another; a known article is replaced only by a
+    version published later (the same origin is then guaranteed by the first rule).
+    """
+    if candidate.origin is not None and not same_host(candidate.origin, url):
+        return f"text from {candidate.origin} is not stored as {url}, an article of another site"
+    if old is not None and candidate.article.published <= old.published:
+        return (
+            f"{url} is already known, published {old.published:%Y-%m-%d %H:%M}; "
+            "it is replaced only by a version published later"
+        )
+    return None
+
+
 def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: TargetReport) -> None:
     """Decide added / updated / unchanged / duplicate for one article, and write it if needed."""
     try:
@@ -240,6 +259,10 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
     old = known.by_url.get(url)
     if old is not None and old[0].content_hash() == digest:
         report.unchanged.append(url)
+        return
+    problem = _provenance_problem(candidate, url, None if old is None else old[0])
+    if problem is not None:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=problem))
         return
     same_content = known.by_hash.get(digest)
     if same_content is not None and same_content != url:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -126,14 +126,39 @@ def _trafilatura_fields(html: str, base_url: str | None) -> PageFields | None:
     )
 
 
+def same_host(url: str, other: str) -> bool:
+    """Whether two URLs name the same host (a leading ``www.`` aside)."""
+
+    def host(u: str) -> str:
+        return (urlsplit(u.strip()).hostname or "").lower().removeprefix("www.")
+
+    return bool(host(url)) and host(url) == host(other)
+
+
+def trusted_url(claimed: str | None, fetched: str | None) -> str | None:
+    """The page's canonical link when it names the host the page was fetched from, else that address.
+
+    A page cannot claim to be another site's article: its text would be cited to that site.
+    """
+    if fetched is None or claimed is None:
+        return claimed or fetched
+    if same_host(claimed, fetched):
+        return claimed
+    log.info("ignoring the canonical link %s of a page fetched from %s (another host)", claimed, fetched)
+    return fetched
+
+
 def page_fields(html: str, base_url: str | None = None) -> PageFields:
-    """Title, canonical URL, date, site, author and body of a news page (trafilatura, then selectolax)."""
+    """Title, canonical URL, date, site, author and body of a news page (trafilatura, then selectolax).
+
+    With ``base_url`` (where the page was fetched from), a canonical link to another host is ignored.
+    """
     fallback = _selectolax_fields(html, base_url)
     main = _trafilatura_fields(html, base_url)
     if main is None or not main.paragraphs:
-        return fallback
+        return replace(fallback, url=trusted_url(fallback.url, base_url))
     return PageFields(
-        url=fallback.url or main.url or base_url,  # the page's own canonical link first
+        url=trusted_url(fallback.url or main.url, base_url),  # the page's own canonical link first
         title=main.title or fallback.title,
         site=main.site or fallback.site,
         published=fallback.published or main.published,  # meta tags carry the time of day
