@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5_000_000, ge=1024)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     fetch_concurrency: int = Field(default=4, ge=1, le=32)
+    feed_max_items: int = Field(default=100, ge=1, description="items read from one feed")
+    ingest_max_articles: int = Field(default=300, ge=1, description="articles one ingest or feed refresh writes")
+    ingest_max_seconds: float = Field(default=600.0, gt=0, description="time one ingest or feed refresh may take")
 
     telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="wait for a Bot API answer")
     send_retries: int = Field(default=4, ge=0, le=10, description="retries after a 429, 5xx, timeout or drop")

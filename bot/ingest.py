@@ -103,6 +103,7 @@ class _Collector:
         self.resolver = resolver
         self.progress = progress
         self.semaphore = asyncio.Semaphore(settings.fetch_concurrency)
+        self.max_items = settings.feed_max_items
 
     async def _fetch_text(self, url: str, accept: frozenset[str]) -> tuple[str, str, str]:
         """(final URL, content type, text)."""
@@ -117,7 +118,10 @@ class _Collector:
         return Candidate(article, label, origin=final)
 
     async def _feed(self, text: str, where: str, report: TargetReport) -> list[Candidate]:
-        items = feed_items(text)
+        feed = await asyncio.to_thread(feed_items, text, self.max_items)  # seconds of CPU for a big feed
+        if (problem := feed.problem(self.max_items)) is not None:
+            report.skipped.append(SkippedFile(path=where, where=problem[0], reason=problem[1]))
+        items = feed.items
         done = 0
 
         async def one(item_index: int) -> Candidate | None:
@@ -308,11 +312,23 @@ async def ingest(
     )
     collector = _Collector(client, settings, resolver, progress)
     report = IngestReport(knowledge_dir=str(knowledge_dir))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.ingest_max_seconds
+    time_limit = f"the time limit of {settings.ingest_max_seconds:g} s for one ingest was reached"
     for target in targets:
         part = TargetReport(target=target)
         report.targets.append(part)
-        candidates = await collector.guarded(target, part, collector.collect(target, part))
+        try:
+            async with asyncio.timeout_at(deadline):
+                candidates = await collector.guarded(target, part, collector.collect(target, part))
+        except TimeoutError:
+            part.skipped.append(SkippedFile(path=target, reason=time_limit))
+            continue
         for candidate in _best_per_url(candidates, part):
+            if report.written >= settings.ingest_max_articles:
+                reason = f"the limit of {settings.ingest_max_articles} articles written by one ingest was reached"
+                part.skipped.append(SkippedFile(path=candidate.where, reason=reason))
+                continue
             _store(candidate, known, knowledge_dir, part)
     return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,12 @@ _DATE_META = (
     'meta[name="dc.date"]',
 )
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid")
+MAX_NESTING = 512  # element depth; news pages stay under ~60, and the extractor's cost grows as its square
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+# Void elements and those whose end tag may be left out: they do not deepen the tree in a sloppy page.
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li dt dd tr td th option thead tbody".split()
+)
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,24 @@ def article_from_fields(fields: PageFields, *, default_published: datetime | Non
         raise ParseError(f"invalid {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
 
+def nesting_depth_over(html: str, limit: int = MAX_NESTING) -> bool:
+    """Whether the page nests elements deeper than ``limit`` (one linear scan of its tags)."""
+    depth = 0
+    for match in _TAG.finditer(html):
+        if match.group(2).lower() in _FLAT:
+            continue
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(0).endswith("/>"):
+            depth += 1
+            if depth > limit:
+                return True
+    return False
+
+
 def parse_html(html: str, base_url: str | None = None, *, default_published: datetime | None = None) -> Article:
+    if nesting_depth_over(html):
+        raise ParseError(f"the page nests elements more than {MAX_NESTING} deep")
     return article_from_fields(page_fields(html, base_url), default_published=default_published)
 
 
