@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, Field
 
+from bot.article_limits import article_problem
 from bot.config import Settings
 from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, system_resolver
 from bot.formats import ParsedFile
@@ -259,6 +260,10 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         report.skipped.append(SkippedFile(path=candidate.where, reason=str(exc)))
         return
     url = article.url_str
+    too_big = article_problem(article)
+    if too_big is not None:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=too_big))
+        return
     digest = article.content_hash()
     old = known.by_url.get(url)
     if old is not None and old[0].content_hash() == digest:

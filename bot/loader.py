@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.article_limits import article_problem
 from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_SUFFIXES, parse_feed_file
@@ -96,6 +97,10 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
             parsed = parsed.articles
         for article in parsed:
             url = article.url_str
+            problem = article_problem(article)
+            if problem is not None:
+                result.skipped.append(SkippedFile(path=str(path), where=url, reason=problem))
+                continue
             old = by_url.get(url)
             if old is None:
                 by_url[url] = (article, str(path))
