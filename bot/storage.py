@@ -402,6 +402,14 @@ class Database:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
+    async def logged_question_of(self, log_id: int, user_hash: str | None) -> tuple[str | None, bool]:
+        """(the question of a query-log row or None when gone, whether ``user_hash`` asked it)."""
+        async with self._conn.execute("SELECT question, user_hash FROM query_log WHERE id = ?", (log_id,)) as cur:
+            row = await cur.fetchone()
+        if not row:
+            return None, False
+        return str(row[0]), user_hash is not None and row[1] == user_hash
+
     async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
         self._check_writable()
         async with self._write_lock:

@@ -221,9 +221,14 @@ async def button(update: Update, context: Context) -> None:
 
 async def _more(query: CallbackQuery, context: Context, action: More) -> None:
     data = _data(context)
-    question = await data.service.db.logged_question(action.log_id)
+    asker = data.user_hash(query.from_user.id)
+    question, own = await data.service.db.logged_question_of(action.log_id, asker)
     if question is None:
         await query.answer("Câu hỏi này không còn trong lịch sử, hãy hỏi lại.", show_alert=True)
+        return
+    if not own:  # another user's question (a forged button, or someone else's answer in a group)
+        log.info("refused a 'more results' button of another user's question, pressed by %s", asker)
+        await query.answer("Chỉ người đặt câu hỏi mới xem thêm kết quả được; bạn hãy tự hỏi bot nhé.", show_alert=True)
         return
     answer = await data.service.ask(question, limit=action.offset + PAGE + 1)
     if not answer.answered or action.offset >= len(answer.results):
