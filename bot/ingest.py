@@ -28,7 +28,7 @@ from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_CONTENT_TYPES, FEED_SUFFIXES, article_from_item, feed_items, looks_like_feed
 from bot.formats.html import canonical_url, parse_html, same_host
 from bot.formats.normal import article_file_name, normal_form
-from bot.loader import PARSERS, article_files, load_folder
+from bot.loader import PARSERS, file_problem, load_folder, scan_folder
 from bot.models import Article, ReloadReport, SkippedFile
 from bot.parsing import ParseError
 from bot.service import ReloadError, SearchService
@@ -160,6 +160,8 @@ class _Collector:
         return [Candidate(article, url, origin=final)]
 
     async def _file(self, path: Path, report: TargetReport) -> list[Candidate]:
+        if (problem := await asyncio.to_thread(file_problem, path)) is not None:
+            raise ParseError(problem)
         suffix = path.suffix.lower()
         if suffix in FEED_SUFFIXES:
             raw = await asyncio.to_thread(path.read_bytes)
@@ -180,7 +182,9 @@ class _Collector:
         path = Path(target)
         if await asyncio.to_thread(path.is_dir):
             found: list[Candidate] = []
-            files = await asyncio.to_thread(article_files, path)
+            scan = await asyncio.to_thread(scan_folder, path)
+            report.skipped.extend(scan.skipped)
+            files = scan.files
             for done, file in enumerate(files, start=1):
                 found.extend(await self.guarded(str(file), report, self._file(file, report)))
                 if self.progress is not None:
