@@ -220,10 +220,11 @@ def run_bot(settings: Settings) -> int:
         print(NO_BOT_CREDENTIAL_HELP, file=sys.stderr)
         return EXIT_USAGE
     token = settings.bot_token.get_secret_value().strip()
-    redact = configure_logging(settings.log_level, token)
+    secret = _webhook_secret(settings) if settings.webhook_url else None
+    redact = configure_logging(settings.log_level, token, *([secret] if secret else []))
     application = build_application(settings)
     try:
-        _run(application, settings)
+        _run(application, settings, secret)
     except (TelegramError, StorageError, ReloadError) as exc:
         # PTB puts the token in InvalidToken's message: never print it.
         hint = " (check CCHC_BOT_TOKEN)" if isinstance(exc, InvalidToken) else ""
@@ -234,8 +235,8 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-def _run(application: App, settings: Settings) -> None:
-    if settings.webhook_url:
+def _run(application: App, settings: Settings, secret: str | None) -> None:
+    if settings.webhook_url and secret is not None:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info("starting with a webhook on %s:%d/%s", settings.webhook_listen, settings.webhook_port, path)
         application.run_webhook(
@@ -243,7 +244,7 @@ def _run(application: App, settings: Settings) -> None:
             port=settings.webhook_port,
             url_path=path,
             webhook_url=settings.webhook_url,
-            secret_token=_webhook_secret(settings),
+            secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
     else:

@@ -62,10 +62,22 @@ async def test_symbolic_links_out_of_the_folder_are_not_followed(tmp_path: Path)
 async def test_deeply_nested_folders_do_not_crash_reload_or_ingest(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
     _article(knowledge, "a.txt", INSIDE, "thủ tục")
-    deep = knowledge
-    for _ in range(1_100):  # one by one: os.makedirs itself recurses
-        deep = deep / "d"
-        deep.mkdir()
+    chain = [knowledge / "d"]
+    for _ in range(1_099):  # one by one: os.makedirs itself recurses
+        chain.append(chain[-1] / "d")
+    for folder in chain:
+        folder.mkdir()
+    try:
+        await _deep_reload_and_ingest(tmp_path, knowledge, chain[-1])
+    finally:  # bottom up: pytest's own clean-up of old temporary folders recurses (shutil.rmtree)
+        for folder in reversed(chain):
+            for child in folder.iterdir():
+                if not child.is_dir():
+                    child.unlink()
+            folder.rmdir()
+
+
+async def _deep_reload_and_ingest(tmp_path: Path, knowledge: Path, deep: Path) -> None:
     _article(deep, "deep.txt", OUTSIDE, "sâu")
     _article(knowledge.joinpath(*["d"] * MAX_FOLDER_DEPTH), "ok.txt", "https://tintuc-thu.example.vn/vua.html", "vừa")
     urls, skipped = await _reload(tmp_path, knowledge)
