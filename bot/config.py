@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     db_busy_timeout_seconds: float = Field(default=5.0, gt=0, le=120, description="wait for another process's lock")
 
     query_log_retention_days: int = Field(default=90, ge=1)
-    user_hash_salt: SecretStr = SecretStr("cchc-bot")
+    user_hash_salt: SecretStr | None = None  # unset: a random one kept beside the database (bot/salt.py)
     user_rate_limit: int = Field(default=8, ge=1, description="questions per user per minute")
 
     @field_validator("admin_ids", mode="before")

@@ -221,6 +221,7 @@ class Database:
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            await conn.execute("PRAGMA secure_delete = ON")  # deleted questions are overwritten, not left in free pages
             await db._check_integrity()
             await conn.execute("PRAGMA journal_mode = WAL")
             # WAL + NORMAL: no fsync per query-log row; a power cut may lose the last rows, never the index.
@@ -425,7 +426,15 @@ class Database:
         async with self._write_lock:
             cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
             await self._conn.commit()
+            await self._forget_deleted()
             return cur.rowcount
+
+    async def _forget_deleted(self) -> None:
+        """Copy the WAL back and empty it, so deleted rows (zeroed by ``secure_delete``) leave no copy there."""
+        try:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # busy: the next checkpoint does it
+            log.warning("could not checkpoint the database after a deletion: %s", exc)
 
     async def purge_query_log(self, older_than_days: int) -> int:
         if self.read_only:
@@ -434,6 +443,8 @@ class Database:
             cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
             cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
             await self._conn.commit()
+            if cur.rowcount:
+                await self._forget_deleted()
             return cur.rowcount
 
     async def stats(self, days: int = 7, top: int = 5) -> Stats:

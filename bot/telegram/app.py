@@ -31,6 +31,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.feed_refresh import schedule_feed_refresh
 from bot.fetch import make_client
+from bot.salt import user_hash_salt
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
 from bot.telegram import handlers
@@ -195,6 +196,7 @@ def build_application(
     application: App = builder.build()  # type: ignore[assignment]
     data = application.bot_data
     data.settings = settings
+    data.salt = user_hash_salt(settings)
     if request is None and not settings.webhook_url:
         data.polling = polling
     data.flood = FloodGuard(settings.user_rate_limit)

@@ -103,6 +103,7 @@ class BotData:
     owns_http: bool = False
     add_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /add at a time
     polling: PollingRequest | None = None  # the getUpdates request, when long polling (liveness)
+    salt: str | None = None  # of the user hashes (bot/salt.py), set by build_application
 
     @property
     def config(self) -> Settings:
@@ -123,7 +124,9 @@ class BotData:
         return self.http_
 
     def user_hash(self, user_id: int | None) -> str | None:
-        return hash_user(user_id, self.config.user_hash_salt.get_secret_value())
+        if self.salt is None:
+            raise RuntimeError("the application was not built with build_application()")
+        return hash_user(user_id, self.salt)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.admin_ids
