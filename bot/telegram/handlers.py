@@ -26,7 +26,7 @@ from bot.ingest import ingest_and_reload
 from bot.models import Answer
 from bot.service import ReloadError
 from bot.storage import StorageError
-from bot.telegram import keyboards, render
+from bot.telegram import group_reports, keyboards, render
 from bot.telegram.keyboards import DeleteHistory, Feedback, More, SourcesPage
 from bot.telegram.menu import ensure_admin_menu
 from bot.telegram.state import BotData, Context, Verdict
@@ -317,9 +317,26 @@ async def reload(update: Update, context: Context) -> None:
         report = await _data(context).service.reload()
     except ReloadError as exc:
         log.warning("reload failed: %s", exc)
-        await _reply(message, render.reload_error_html(str(exc), exc.report))
+        await _admin_report(
+            message, render.reload_error_html(str(exc), exc.report), group_reports.reload_failed_counts_html()
+        )
         return
-    await _reply(message, render.reload_html(report))
+    await _admin_report(message, render.reload_html(report), group_reports.reload_counts_html(report))
+
+
+async def _admin_report(message: Message, full_html: str, counts_html: str) -> None:
+    """In private: the full report. In a group: counts only, the full report to the admin in private."""
+    if message.chat.type == ChatType.PRIVATE or message.from_user is None:
+        await _reply(message, full_html)
+        return
+    try:
+        await message.get_bot().send_message(
+            message.from_user.id, full_html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        )
+        note = group_reports.SENT_PRIVATELY
+    except (Forbidden, BadRequest):  # the admin never opened a private chat with the bot
+        note = group_reports.OPEN_PRIVATE_CHAT
+    await _reply(message, f"{counts_html}\n{escape(note)}")
 
 
 def add_url(args: Sequence[str] | None) -> str | None:
@@ -357,7 +374,9 @@ async def stats(update: Update, context: Context) -> None:
     if message is None:
         return
     result = await _data(context).service.stats(days=STATS_DAYS)
-    await _reply(message, render.stats_html(result, STATS_DAYS))
+    await _admin_report(
+        message, render.stats_html(result, STATS_DAYS), group_reports.stats_counts_html(result, STATS_DAYS)
+    )
 
 
 async def edited_command(update: Update, context: Context) -> None:
