@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     query_log_retention_days: int = Field(default=90, ge=1)
     user_hash_salt: SecretStr | None = None  # unset: a random one kept beside the database (bot/salt.py)
     user_rate_limit: int = Field(default=8, ge=1, description="questions per user per minute")
+    user_update_limit: int = Field(default=60, ge=1, description="updates of any kind per user per minute")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

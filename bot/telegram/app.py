@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
+from telegram import Update
 from telegram.constants import UpdateType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -24,6 +25,7 @@ from telegram.ext import (
     InlineQueryHandler,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -141,6 +143,7 @@ def add_handlers(application: App) -> None:
     groups = filters.ChatType.GROUPS
     fresh = filters.UpdateType.MESSAGE  # not edits: editing a question must not answer it twice
     new_text = fresh & filters.TEXT & ~filters.COMMAND
+    application.add_handler(TypeHandler(Update, handlers.limit_updates), group=-1)  # before any other
     application.add_handlers(
         [
             CommandHandler(["start", "help"], handlers.start, filters=fresh),
@@ -200,6 +203,7 @@ def build_application(
     if request is None and not settings.webhook_url:
         data.polling = polling
     data.flood = FloodGuard(settings.user_rate_limit)
+    data.updates_guard = FloodGuard(settings.user_update_limit)
     if service is not None:
         data.service_ = service
         data.owns_service = False

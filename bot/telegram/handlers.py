@@ -21,6 +21,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.ingest import ingest_and_reload
 from bot.models import Answer
@@ -82,6 +83,25 @@ async def _edit(query: CallbackQuery, context: Context, html: str, markup: Inlin
             raise
         return False
     return True
+
+
+# -- every update -------------------------------------------------------------------------------
+
+
+async def limit_updates(update: Update, context: Context) -> None:
+    """Runs before every handler: a user over ``CCHC_USER_UPDATE_LIMIT`` updates a minute (of any kind:
+    commands, buttons, inline queries, questions) is ignored until the minute has passed; admins are not."""
+    user = update.effective_user
+    data = _data(context)
+    if user is None or data.updates_guard is None or data.is_admin(user.id):
+        return
+    verdict = data.updates_guard.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.NOTIFY:
+        log.info("user %s sent over %d updates in a minute: ignored for now", data.user_hash(user.id),
+                 data.updates_guard.limit)  # fmt: skip
+    raise ApplicationHandlerStop
 
 
 # -- help ---------------------------------------------------------------------------------------

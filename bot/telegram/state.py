@@ -96,7 +96,8 @@ class BotData:
     settings: Settings | None = None
     service_: SearchService | None = None
     owns_service: bool = False
-    flood: FloodGuard | None = None
+    flood: FloodGuard | None = None  # questions per user
+    updates_guard: FloodGuard | None = None  # updates of any kind per user (commands, buttons, inline queries)
     admin_menus: set[int] = field(default_factory=set)  # admin chats whose command menu is set
     recent_edits: RecentEdits = field(default_factory=RecentEdits)
     http_: httpx.AsyncClient | None = None  # fetches the pages /add ingests
