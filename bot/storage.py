@@ -112,6 +112,12 @@ def classify(path: Path, exc: sqlite3.Error, busy_timeout: float) -> StorageErro
     return StorageError(f"database {path} is unusable: {exc}")
 
 
+def _no_room(exc: sqlite3.Error) -> bool:
+    """An error of a full disk: SQLITE_FULL, or an I/O error creating the WAL's files (``-shm``)."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    return name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR")
+
+
 def _writable(path: Path) -> bool:
     """Whether SQLite can write the file and create its journal beside it (false on read-only mounts)."""
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
@@ -229,6 +235,10 @@ class Database:
             await db.migrate()
         except sqlite3.Error as exc:
             await conn.close()
+            if _no_room(exc) and path.is_file():
+                # A full disk: the WAL's files cannot be created, but the index can still be read.
+                log.warning("database %s cannot be written (%s): the disk may be full", path, exc)
+                return await cls._open_read_only(path, busy_timeout)
             raise classify(path, exc, busy_timeout) from None
         except StorageError:
             await conn.close()
@@ -250,7 +260,7 @@ class Database:
                 pending = await db._pending_migrations()
             except sqlite3.Error as exc:
                 await conn.close()
-                if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN" and not options:
+                if (getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN" or _no_room(exc)) and not options:
                     continue
                 raise classify(path, exc, busy_timeout) from None
             if pending:
