@@ -26,6 +26,17 @@ EXIT_FAIL = 1
 EXIT_USAGE = 2
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, help="SQLite file (default: $CCHC_DB_PATH or the user data folder)")
     p.add_argument("--knowledge", type=Path, help="knowledge folder (default: $CCHC_KNOWLEDGE_DIR or the bundled one)")
@@ -39,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question (or questions from stdin, one per line)")
     ask.add_argument("question", nargs="*", help="the question; none: read stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("--limit", type=int, default=3, help="results per question (default 3)")
+    ask.add_argument("--limit", type=positive_int, default=3, help="results per question (at least 1; default 3)")
     _common(ask)
     reload = sub.add_parser("reload", help="rebuild the index from the knowledge folder")
     _common(reload)
@@ -113,16 +124,34 @@ def read_questions(stream: BinaryIO) -> list[str]:
     return [raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in stream]
 
 
+def other_folder_note(service: SearchService, knowledge: Path | None) -> str | None:
+    """A note when ``--knowledge`` names a folder the existing index was not built from (it is not rebuilt)."""
+    if knowledge is None:
+        return None
+    folder = knowledge.resolve()
+    rows = service.sources()
+    if rows and all(Path(row.source).resolve().is_relative_to(folder) for row in rows):
+        return None
+    return (
+        f"note: answering from the index in {service.db.path}, which was not built from {knowledge}; "
+        f"to use that folder, run: cchc-bot reload --knowledge {knowledge}"
+    )
+
+
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
     )
     try:
+        if (note := other_folder_note(service, args.knowledge)) is not None:
+            print(note, file=sys.stderr)
         questions = [" ".join(args.question)] if args.question else None
         if questions is None:
+            if sys.stdin.isatty():
+                print("Nhập câu hỏi, mỗi dòng một câu; kết thúc bằng Ctrl-D.", file=sys.stderr)
             questions = read_questions(sys.stdin.buffer)
         for q in questions:
-            answer = await service.ask(q, limit=max(1, args.limit))
+            answer = await service.ask(q, limit=args.limit)
             if args.json:
                 print(json.dumps(answer.to_json_dict(), ensure_ascii=False), flush=True)
             else:
@@ -134,20 +163,32 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _remove_database(path: Path) -> None:
+    """Remove a database this command created (and its WAL files) after it could not be filled."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        path.with_name(name).unlink(missing_ok=True)
+
+
 async def _reload(settings: Settings) -> int:
+    existed = settings.db_path.exists()
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
     )
+    failure: ReloadError | None = None
     try:
         with TerminalProgress() as progress:
             report = await service.reload(settings.knowledge_dir, progress=progress.files)
     except ReloadError as exc:
-        if exc.report is not None:
-            print(format_report(exc.report), file=sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
+        failure = exc
     finally:
         await service.close()
+    if failure is not None:
+        if not existed:  # a failed first reload leaves no empty database behind
+            _remove_database(settings.db_path)
+        if failure.report is not None:
+            print(format_report(failure.report))  # the report on stdout, as after a success; the error on stderr
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_FAIL
     print(format_report(report))
     print(f"Index written to {settings.db_path}")
     return EXIT_OK
@@ -178,11 +219,13 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
     return EXIT_OK
 
 
-async def _sources(settings: Settings, as_json: bool) -> int:
+async def _sources(settings: Settings, as_json: bool, knowledge: Path | None) -> int:
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
     )
     try:
+        if (note := other_folder_note(service, knowledge)) is not None:
+            print(note, file=sys.stderr)
         rows = service.sources()
     finally:
         await service.close()
@@ -213,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return asyncio.run(_ingest(settings, args.targets))
         if args.command == "sources":
-            return asyncio.run(_sources(settings, args.json))
+            return asyncio.run(_sources(settings, args.json, args.knowledge))
         if args.command == "run":
             from bot.telegram.app import run_bot
 

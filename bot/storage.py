@@ -214,6 +214,10 @@ class Database:
         while writes raise :class:`DatabaseReadOnly`.
         """
         path = Path(path)
+        if path.is_dir():
+            raise StorageError(
+                f"cannot open database {path}: it is a folder; give the path of a file (a new one is created)"
+            )
         if path.exists() and not _writable(path):
             return await cls._open_read_only(path, busy_timeout)
         if not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):

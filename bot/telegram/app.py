@@ -192,16 +192,18 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:  # aiohttp, not PTB's default httpx: a fifth of the CPU per answered question (docs/performance.md)
-        polling = PollingRequest(AiohttpRequest(connection_pool_size=1))  # a malformed update cannot wedge it
-        builder = builder.request(
-            AiohttpRequest(connection_pool_size=256, read_timeout=settings.telegram_timeout_seconds)
-        ).get_updates_request(polling)
+        updates = AiohttpRequest(connection_pool_size=1)
+        polling = PollingRequest(updates)  # a malformed update cannot wedge it
+        calls = AiohttpRequest(connection_pool_size=256, read_timeout=settings.telegram_timeout_seconds)
+        builder = builder.request(calls).get_updates_request(polling)
     application: App = builder.build()  # type: ignore[assignment]
     data = application.bot_data
     data.settings = settings
     data.salt = user_hash_salt(settings)
-    if request is None and not settings.webhook_url:
-        data.polling = polling
+    if request is None:
+        data.transports = (calls, updates)
+        if not settings.webhook_url:
+            data.polling = polling
     data.flood = FloodGuard(settings.user_rate_limit)
     data.updates_guard = FloodGuard(settings.user_update_limit)
     if service is not None:
@@ -236,6 +238,8 @@ def run_bot(settings: Settings) -> int:
         hint = " (check CCHC_BOT_TOKEN)" if isinstance(exc, InvalidToken) else ""
         log.error("cannot start the bot: %s%s", exc, hint)
         print(redact.redact(f"error: cannot start the bot: {exc}{hint}"), file=sys.stderr)
+        for transport in application.bot_data.transports:  # PTB does not shut down what a failed start opened
+            transport.abandon()
         return EXIT_FAIL
     log.info("stopped")
     return 0

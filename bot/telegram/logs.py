@@ -7,6 +7,8 @@ import logging
 import re
 import sys
 
+from telegram.error import InvalidToken, NetworkError
+
 REDACTED = "<token>"
 
 
@@ -73,6 +75,20 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
+class QuietNetworkFailures(logging.Filter):
+    """PTB's retry loops log a failure to reach Telegram with a full traceback (~70 lines for a refused
+    connection); the error's own message says it all, so the traceback is left out for those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("telegram") or record.exc_info is None:
+            return True
+        error = record.exc_info[1]
+        if isinstance(error, NetworkError | InvalidToken):
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure_logging(level: str, token: str, *secrets: str) -> RedactFilter:
     """Log to stderr at ``level``; httpx/httpcore only from WARNING (they log URLs, which hold the token).
 
@@ -81,6 +97,7 @@ def configure_logging(level: str, token: str, *secrets: str) -> RedactFilter:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PersonalDataFilter())
+    handler.addFilter(QuietNetworkFailures())
     redact = RedactFilter([token, *secrets])
     handler.addFilter(redact)
     root = logging.getLogger()

@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.config import Settings
 from bot.service import SearchService
 from bot.storage import hash_user
+from bot.telegram.transport import AiohttpRequest
 from bot.telegram.updates import PollingRequest
 
 WINDOW_SECONDS = 60.0
@@ -105,6 +106,7 @@ class BotData:
     add_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /add at a time
     polling: PollingRequest | None = None  # the getUpdates request, when long polling (liveness)
     salt: str | None = None  # of the user hashes (bot/salt.py), set by build_application
+    transports: tuple[AiohttpRequest, ...] = ()  # the Bot API connections build_application made
 
     @property
     def config(self) -> Settings:
