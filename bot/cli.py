@@ -78,11 +78,14 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def format_report(report: ReloadReport, limit: int = 50) -> str:
+def format_report(report: ReloadReport, limit: int = 50, *, failed: bool = False) -> str:
+    """The reload report; ``failed``: the new index was not swapped in, so nothing was added or removed."""
     lines = [
         f"Knowledge folder: {report.knowledge_dir}",
         f"Loaded {len(report.loaded)} article(s), {report.facts} facts in {report.seconds:.2f} s.",
-        f"Compared with the previous index: {len(report.added)} added, {len(report.updated)} updated,"
+        "Nothing changed: the previous index keeps serving."
+        if failed
+        else f"Compared with the previous index: {len(report.added)} added, {len(report.updated)} updated,"
         f" {len(report.unchanged)} unchanged, {len(report.removed)} removed.",
     ]
     changed = [s for s in report.sources if s.added or s.updated or s.duplicates or s.skipped]
@@ -97,7 +100,9 @@ def format_report(report: ReloadReport, limit: int = 50) -> str:
         lines.extend(f"    ~ {url}" for url in source.updated[:limit])
     if len(changed) > limit:
         lines.append(f"  … and {len(changed) - limit} more source(s)")
-    lines.extend(f"  - {url} (no longer in any file)" for url in report.removed[:limit])
+    if report.removed and not failed:
+        lines.append(f"Removed ({len(report.removed)}, no longer in any file):")
+        lines.extend(f"  - {url}" for url in report.removed[:limit])
     if report.replaced:
         lines.append(f"Duplicates ({len(report.replaced)}):")
         lines.extend(f"  = {note}" for note in report.replaced[:limit])
@@ -186,7 +191,7 @@ async def _reload(settings: Settings) -> int:
         if not existed:  # a failed first reload leaves no empty database behind
             _remove_database(settings.db_path)
         if failure.report is not None:
-            print(format_report(failure.report))  # the report on stdout, as after a success; the error on stderr
+            print(format_report(failure.report, failed=True))  # on stdout, as after a success; the error on stderr
         print(f"error: {failure}", file=sys.stderr)
         return EXIT_FAIL
     print(format_report(report))
@@ -208,7 +213,7 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
         await service.close()
     print(format_ingest_report(report))
     if report.reload is not None:
-        print(format_report(report.reload))
+        print(format_report(report.reload, failed=report.reload_error is not None))
     if report.reload_error:
         print(f"error: {report.reload_error} (the previous index is kept)", file=sys.stderr)
         return EXIT_FAIL

@@ -101,3 +101,16 @@ def test_ask_on_a_terminal_says_what_it_waits_for(tmp_path: Path, seed: Path) ->
     assert proc.returncode == 0
     assert "Ctrl-D" in err
     assert "Phạm Minh" in out
+
+
+def test_a_failed_reload_reports_nothing_removed(tmp_path: Path, seed: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    assert bot(tmp_path, "reload", "--knowledge", str(seed), "--db", str(db)).returncode == 0
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bad.txt").write_text("không phải bài viết", encoding="utf-8")
+    result = bot(tmp_path, "reload", "--knowledge", str(broken), "--db", str(db))
+    assert result.returncode == 1
+    assert "removed" not in result.stdout.lower()
+    assert "Nothing changed: the previous index keeps serving." in result.stdout
+    assert "bad.txt" in result.stdout
