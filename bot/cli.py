@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.fetch import make_client
 from bot.ingest import IngestReport, ingest_and_reload
+from bot.knowledge_dir import ensure_knowledge_dir
 from bot.models import ReloadReport
 from bot.progress import TerminalProgress
 from bot.render import answer_text
@@ -253,6 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command in {"ask", "reload", "sources", "ingest", "run"}:
+        try:
+            ensure_knowledge_dir(settings)
+        except OSError as exc:
+            print(f"error: cannot create the knowledge folder {settings.knowledge_dir}: {exc}", file=sys.stderr)
+            return EXIT_FAIL
     try:
         if args.command == "ask":
             return asyncio.run(_ask(settings, args))

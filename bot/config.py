@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.resources import bundled_knowledge_dir
@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     bot_api_url: str = TELEGRAM_API_URL
     db_path: Path = Field(default_factory=default_db_path)
+    # Unset: the folder "knowledge" beside the database, made on first use as a copy of the bundled
+    # articles (bot/knowledge_dir.py), so that `ingest`, /add and feeds never write into the package.
     knowledge_dir: Path = Field(default_factory=bundled_knowledge_dir)
     log_level: str = "INFO"
 
@@ -53,6 +55,20 @@ class Settings(BaseSettings):
     user_hash_salt: SecretStr | None = None  # unset: a random one kept beside the database (bot/salt.py)
     user_rate_limit: int = Field(default=8, ge=1, description="questions per user per minute")
     user_update_limit: int = Field(default=60, ge=1, description="updates of any kind per user per minute")
+
+    _default_knowledge: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _knowledge_beside_database(self) -> Settings:
+        if "knowledge_dir" not in self.model_fields_set:
+            self.knowledge_dir = self.db_path.parent / "knowledge"
+            self._default_knowledge = True
+        return self
+
+    @property
+    def default_knowledge(self) -> bool:
+        """Whether the knowledge folder is the default one beside the database (none was configured)."""
+        return self._default_knowledge
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -114,3 +114,22 @@ def test_a_failed_reload_reports_nothing_removed(tmp_path: Path, seed: Path) -> 
     assert "removed" not in result.stdout.lower()
     assert "Nothing changed: the previous index keeps serving." in result.stdout
     assert "bad.txt" in result.stdout
+
+
+def test_ingest_without_knowledge_writes_beside_the_database_not_into_the_package(tmp_path: Path) -> None:
+    bundled = REPO_ROOT / "knowledge"
+    before = sorted(p.name for p in bundled.iterdir())
+    db = tmp_path / "data" / "bot.sqlite3"
+    source = tmp_path / "moi.txt"
+    write_article(tmp_path, "moi.txt", title="Bài mới về chữ ký số", url="https://tintuc-thu.example.vn/moi.html",
+                  paragraphs=["Xã Tân Phú cấp miễn phí chữ ký số cho người dân nộp hồ sơ trực tuyến."])  # fmt: skip
+    result = bot(tmp_path, "ingest", str(source), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in bundled.iterdir()) == before  # nothing written into the package's folder
+    folder = db.parent / "knowledge"
+    assert (folder / SEED_PATH.name).is_file()  # made from the bundled articles...
+    assert any(p.name.startswith("web_") for p in folder.iterdir())  # ...plus the new one
+    answer = bot(tmp_path, "ask", "--db", str(db), "Tân Phú cấp chữ ký số")
+    assert "Tân Phú" in answer.stdout
+    sources = bot(tmp_path, "sources", "--json", "--db", str(db))
+    assert len(sources.stdout.splitlines()) == 2  # the bundled seed and the ingested article
