@@ -48,7 +48,10 @@ _PAYLOAD_LINES = (
     (re.compile(r"^(Call to Bot API endpoint `\w+` finished) with return value .*", re.DOTALL), r"\1"),
     (re.compile(r"^(Processing update) .*", re.DOTALL), r"\1 (content not logged)"),
     (re.compile(r"^(Error while parsing updates!) .*", re.DOTALL), r"\1 (data not logged)"),
-)
+    (re.compile(r"^(Webhook received data:) .*", re.DOTALL), r"\1 (not logged)"),
+    (re.compile(r"^(Something went wrong processing the data received from Telegram\.).*", re.DOTALL),
+     r"\1 (data not logged)"),
+)  # fmt: skip
 
 
 class PersonalDataFilter(logging.Filter):

@@ -49,6 +49,10 @@ def test_ptb_payload_lines_are_cut(restore_logging: None, capsys: pytest.Capture
     except TypeError as exc:
         ptb.critical("Error while parsing updates! Received data was %r", [user], exc_info=exc)
     ptb.debug("Calling Bot API endpoint `%s` with parameters `%s`", "setWebhook", {"secret_token": SECRET})
+    webhook = logging.getLogger("telegram.ext._utils.webhookhandler")  # webhook mode
+    webhook.debug("Webhook received data: %s", f'{{"message": {{"from": {user}, "text": "câu hỏi riêng xyzzy"}}}}')
+    webhook.critical("Something went wrong processing the data received from Telegram. Received data was *not* "
+                     "processed! Received data was: %r", {"from": user})  # fmt: skip
     logging.getLogger("bot.telegram.app").warning("webhook %s", SECRET)  # the bot's own line: redacted too
     err = capsys.readouterr().err
     for private in (*PRIVATE, SECRET):
@@ -58,6 +62,8 @@ def test_ptb_payload_lines_are_cut(restore_logging: None, capsys: pytest.Capture
     assert "Processing update (content not logged)" in err
     assert "Error while parsing updates! (data not logged) (TypeError)" in err
     assert "webhook <token>" in err
+    assert "Webhook received data: (not logged)" in err
+    assert "Something went wrong processing the data received from Telegram. (data not logged)" in err
 
 
 def test_the_running_bot_logs_no_user_data_at_debug(emu: BotApiEmulator, bot: BotProcess) -> None:
