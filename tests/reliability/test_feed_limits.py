@@ -137,7 +137,9 @@ async def test_a_big_feed_is_parsed_off_the_event_loop(tmp_path: Path) -> None:
     await tick
     assert report.written == 10
     assert took > 0.5  # the parse did cost real time...
-    assert max(gaps) < 0.4, f"the event loop stalled {max(gaps):.2f} s"  # ...but not on the loop
+    assert max(gaps) < min(0.5, took / 2), (
+        f"the event loop stalled {max(gaps):.2f} s of {took:.2f} s"
+    )  # ...off the loop
 
 
 def test_deeply_nested_page_is_refused_quickly() -> None:
