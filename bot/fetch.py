@@ -178,7 +178,7 @@ def pinned_request(client: httpx.AsyncClient, url: str, address: str | None) -> 
     identity = {"Accept-Encoding": "identity"}  # a compressed body is decoded here, within the budget
     if address is None:
         return client.build_request("GET", original, headers=identity)
-    extensions = {"sni_hostname": original.host} if original.scheme == "https" else {}
+    extensions = {"sni_hostname": original.raw_host.decode("ascii")} if original.scheme == "https" else {}
     return client.build_request(
         "GET",
         original.copy_with(host=address.split("%", 1)[0]),
