@@ -240,15 +240,16 @@ def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Can
     return sorted(best.values(), key=lambda c: (c.article.published, c.article.url_str))
 
 
-def _provenance_problem(candidate: Candidate, url: str, old: Article | None) -> str | None:
-    """Why ``candidate`` may not be stored as ``url`` (replacing ``old``), or None.
+def _provenance_problem(candidate: Candidate, article: Article, old: Article | None) -> str | None:
+    """Why ``candidate`` (in its normal form ``article``) may not be stored (replacing ``old``), or None.
 
     Text fetched from one host is never cited to another; a known article is replaced only by a
     version published later (the same origin is then guaranteed by the first rule).
     """
+    url = article.url_str
     if candidate.origin is not None and not same_host(candidate.origin, url):
         return f"text from {candidate.origin} is not stored as {url}, an article of another site"
-    if old is not None and candidate.article.published <= old.published:
+    if old is not None and article.published <= old.published:  # both in the normal form's minute precision
         return (
             f"{url} is already known, published {old.published:%Y-%m-%d %H:%M}; "
             "it is replaced only by a version published later"
@@ -273,7 +274,7 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
     if old is not None and old[0].content_hash() == digest:
         report.unchanged.append(url)
         return
-    problem = _provenance_problem(candidate, url, None if old is None else old[0])
+    problem = _provenance_problem(candidate, article, None if old is None else old[0])
     if problem is not None:
         report.skipped.append(SkippedFile(path=candidate.where, reason=problem))
         return
