@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # cchc-bot: the Telegram bot, long polling by default, webhook when CCHC_WEBHOOK_URL is set.
 FROM python:3.11-slim
 
@@ -9,28 +8,30 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# 1. Dependencies only (from pyproject.toml), in their own layer: code changes do not reinstall them.
-COPY pyproject.toml README.md ./
+# 1. Dependencies only (from pyproject.toml), in their own layer: code and README changes do not reinstall them.
+COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# 2. The bot itself and the bundled knowledge folder.
+# 2. The bot itself and the bundled knowledge folder (README.md: the package's metadata names it).
+COPY README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 RUN pip install --no-deps . \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cchc \
+    && groupadd --system --gid 10001 cchc \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin cchc \
     && mkdir -p /data \
     && chown cchc:cchc /data \
     && chown -R cchc:cchc /app/knowledge
 
-# The database (knowledge index + query log) lives on a volume; /app/knowledge can be
-# replaced by a mounted folder of articles (then /reload re-reads it). The bot user owns it,
-# since /add and CCHC_FEEDS write new articles there.
+# The database (knowledge index + query log) lives on a volume, and so does the knowledge folder:
+# /add, CCHC_FEEDS and `cchc-bot ingest` write new articles there, which must outlive the container
+# (a new named volume starts as a copy of the bundled articles). The bot user owns both.
 ENV CCHC_DB_PATH=/data/cchc-bot.sqlite3 \
     CCHC_KNOWLEDGE_DIR=/app/knowledge
-VOLUME ["/data"]
+VOLUME ["/data", "/app/knowledge"]
 
 USER cchc
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.fetch import make_client
 from bot.ingest import IngestReport, ingest_and_reload
+from bot.knowledge_dir import ensure_knowledge_dir
 from bot.models import ReloadReport
 from bot.progress import TerminalProgress
 from bot.render import answer_text
@@ -24,6 +25,17 @@ from bot.storage import StorageError
 EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -39,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question (or questions from stdin, one per line)")
     ask.add_argument("question", nargs="*", help="the question; none: read stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("--limit", type=int, default=3, help="results per question (default 3)")
+    ask.add_argument("--limit", type=positive_int, default=3, help="results per question (at least 1; default 3)")
     _common(ask)
     reload = sub.add_parser("reload", help="rebuild the index from the knowledge folder")
     _common(reload)
@@ -67,11 +79,14 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def format_report(report: ReloadReport, limit: int = 50) -> str:
+def format_report(report: ReloadReport, limit: int = 50, *, failed: bool = False) -> str:
+    """The reload report; ``failed``: the new index was not swapped in, so nothing was added or removed."""
     lines = [
         f"Knowledge folder: {report.knowledge_dir}",
         f"Loaded {len(report.loaded)} article(s), {report.facts} facts in {report.seconds:.2f} s.",
-        f"Compared with the previous index: {len(report.added)} added, {len(report.updated)} updated,"
+        "Nothing changed: the previous index keeps serving."
+        if failed
+        else f"Compared with the previous index: {len(report.added)} added, {len(report.updated)} updated,"
         f" {len(report.unchanged)} unchanged, {len(report.removed)} removed.",
     ]
     changed = [s for s in report.sources if s.added or s.updated or s.duplicates or s.skipped]
@@ -86,7 +101,9 @@ def format_report(report: ReloadReport, limit: int = 50) -> str:
         lines.extend(f"    ~ {url}" for url in source.updated[:limit])
     if len(changed) > limit:
         lines.append(f"  … and {len(changed) - limit} more source(s)")
-    lines.extend(f"  - {url} (no longer in any file)" for url in report.removed[:limit])
+    if report.removed and not failed:
+        lines.append(f"Removed ({len(report.removed)}, no longer in any file):")
+        lines.extend(f"  - {url}" for url in report.removed[:limit])
     if report.replaced:
         lines.append(f"Duplicates ({len(report.replaced)}):")
         lines.extend(f"  = {note}" for note in report.replaced[:limit])
@@ -113,16 +130,34 @@ def read_questions(stream: BinaryIO) -> list[str]:
     return [raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in stream]
 
 
+def other_folder_note(service: SearchService, knowledge: Path | None) -> str | None:
+    """A note when ``--knowledge`` names a folder the existing index was not built from (it is not rebuilt)."""
+    if knowledge is None:
+        return None
+    folder = knowledge.resolve()
+    rows = service.sources()
+    if rows and all(Path(row.source).resolve().is_relative_to(folder) for row in rows):
+        return None
+    return (
+        f"note: answering from the index in {service.db.path}, which was not built from {knowledge}; "
+        f"to use that folder, run: cchc-bot reload --knowledge {knowledge}"
+    )
+
+
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
     )
     try:
+        if (note := other_folder_note(service, args.knowledge)) is not None:
+            print(note, file=sys.stderr)
         questions = [" ".join(args.question)] if args.question else None
         if questions is None:
+            if sys.stdin.isatty():
+                print("Nhập câu hỏi, mỗi dòng một câu; kết thúc bằng Ctrl-D.", file=sys.stderr)
             questions = read_questions(sys.stdin.buffer)
         for q in questions:
-            answer = await service.ask(q, limit=max(1, args.limit))
+            answer = await service.ask(q, limit=args.limit)
             if args.json:
                 print(json.dumps(answer.to_json_dict(), ensure_ascii=False), flush=True)
             else:
@@ -134,20 +169,32 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _remove_database(path: Path) -> None:
+    """Remove a database this command created (and its WAL files) after it could not be filled."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        path.with_name(name).unlink(missing_ok=True)
+
+
 async def _reload(settings: Settings) -> int:
+    existed = settings.db_path.exists()
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
     )
+    failure: ReloadError | None = None
     try:
         with TerminalProgress() as progress:
             report = await service.reload(settings.knowledge_dir, progress=progress.files)
     except ReloadError as exc:
-        if exc.report is not None:
-            print(format_report(exc.report), file=sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
+        failure = exc
     finally:
         await service.close()
+    if failure is not None:
+        if not existed:  # a failed first reload leaves no empty database behind
+            _remove_database(settings.db_path)
+        if failure.report is not None:
+            print(format_report(failure.report, failed=True))  # on stdout, as after a success; the error on stderr
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_FAIL
     print(format_report(report))
     print(f"Index written to {settings.db_path}")
     return EXIT_OK
@@ -167,7 +214,7 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
         await service.close()
     print(format_ingest_report(report))
     if report.reload is not None:
-        print(format_report(report.reload))
+        print(format_report(report.reload, failed=report.reload_error is not None))
     if report.reload_error:
         print(f"error: {report.reload_error} (the previous index is kept)", file=sys.stderr)
         return EXIT_FAIL
@@ -178,11 +225,13 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
     return EXIT_OK
 
 
-async def _sources(settings: Settings, as_json: bool) -> int:
+async def _sources(settings: Settings, as_json: bool, knowledge: Path | None) -> int:
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
     )
     try:
+        if (note := other_folder_note(service, knowledge)) is not None:
+            print(note, file=sys.stderr)
         rows = service.sources()
     finally:
         await service.close()
@@ -205,6 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command in {"ask", "reload", "sources", "ingest", "run"}:
+        try:
+            ensure_knowledge_dir(settings)
+        except OSError as exc:
+            print(f"error: cannot create the knowledge folder {settings.knowledge_dir}: {exc}", file=sys.stderr)
+            return EXIT_FAIL
     try:
         if args.command == "ask":
             return asyncio.run(_ask(settings, args))
@@ -213,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return asyncio.run(_ingest(settings, args.targets))
         if args.command == "sources":
-            return asyncio.run(_sources(settings, args.json))
+            return asyncio.run(_sources(settings, args.json, args.knowledge))
         if args.command == "run":
             from bot.telegram.app import run_bot
 

@@ -20,14 +20,15 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, Field
 
+from bot.article_limits import article_problem
 from bot.config import Settings
 from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, system_resolver
 from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_CONTENT_TYPES, FEED_SUFFIXES, article_from_item, feed_items, looks_like_feed
-from bot.formats.html import canonical_url, parse_html
+from bot.formats.html import canonical_url, parse_html, same_host
 from bot.formats.normal import article_file_name, normal_form
-from bot.loader import PARSERS, article_files, load_folder
+from bot.loader import PARSERS, file_problem, load_folder, scan_folder
 from bot.models import Article, ReloadReport, SkippedFile
 from bot.parsing import ParseError
 from bot.service import ReloadError, SearchService
@@ -77,6 +78,7 @@ class IngestReport(BaseModel):
 class Candidate:
     article: Article
     where: str  # the file, URL or feed item it came from
+    origin: str | None = None  # the URL its text was fetched from; None for a local file
 
 
 @dataclass
@@ -102,6 +104,7 @@ class _Collector:
         self.resolver = resolver
         self.progress = progress
         self.semaphore = asyncio.Semaphore(settings.fetch_concurrency)
+        self.max_items = settings.feed_max_items
 
     async def _fetch_text(self, url: str, accept: frozenset[str]) -> tuple[str, str, str]:
         """(final URL, content type, text)."""
@@ -110,12 +113,16 @@ class _Collector:
         text = await asyncio.to_thread(decode_bytes, got.body, got.charset)
         return got.url, got.content_type, text
 
-    async def _page(self, url: str, default_published: datetime | None = None) -> Article:
+    async def _page(self, url: str, label: str, default_published: datetime | None = None) -> Candidate:
         final, _ctype, text = await self._fetch_text(url, HTML_TYPES)
-        return await asyncio.to_thread(parse_html, text, final, default_published=default_published)
+        article = await asyncio.to_thread(parse_html, text, final, default_published=default_published)
+        return Candidate(article, label, origin=final)
 
     async def _feed(self, text: str, where: str, report: TargetReport) -> list[Candidate]:
-        items = feed_items(text)
+        feed = await asyncio.to_thread(feed_items, text, self.max_items)  # seconds of CPU for a big feed
+        if (problem := feed.problem(self.max_items)) is not None:
+            report.skipped.append(SkippedFile(path=where, where=problem[0], reason=problem[1]))
+        items = feed.items
         done = 0
 
         async def one(item_index: int) -> Candidate | None:
@@ -126,11 +133,12 @@ class _Collector:
                 if not item.link:
                     raise ParseError("item has no http(s) link")
                 try:
-                    return Candidate(await self._page(item.link, item.published), label)
+                    return await self._page(item.link, label, item.published)
                 except (FetchError, ParseError) as exc:
                     fallback = article_from_item(item)  # the page cannot be had: the feed's summary
                     reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-                    return Candidate(fallback, f"{label}, summary only: page {reason}")
+                    origin = where if is_url(where) else None  # the feed's text, not the linked site's
+                    return Candidate(fallback, f"{label}, summary only: page {reason}", origin=origin)
             except ParseError as exc:
                 report.skipped.append(SkippedFile(path=where, where=item.where, reason=str(exc)))
                 return None
@@ -149,9 +157,11 @@ class _Collector:
         if ctype in FEED_CONTENT_TYPES or looks_like_feed(text):
             return await self._feed(text, url, report)
         article = await asyncio.to_thread(parse_html, text, final)
-        return [Candidate(article, url)]
+        return [Candidate(article, url, origin=final)]
 
     async def _file(self, path: Path, report: TargetReport) -> list[Candidate]:
+        if (problem := await asyncio.to_thread(file_problem, path)) is not None:
+            raise ParseError(problem)
         suffix = path.suffix.lower()
         if suffix in FEED_SUFFIXES:
             raw = await asyncio.to_thread(path.read_bytes)
@@ -172,7 +182,9 @@ class _Collector:
         path = Path(target)
         if await asyncio.to_thread(path.is_dir):
             found: list[Candidate] = []
-            files = await asyncio.to_thread(article_files, path)
+            scan = await asyncio.to_thread(scan_folder, path)
+            report.skipped.extend(scan.skipped)
+            files = scan.files
             for done, file in enumerate(files, start=1):
                 found.extend(await self.guarded(str(file), report, self._file(file, report)))
                 if self.progress is not None:
@@ -228,6 +240,23 @@ def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Can
     return sorted(best.values(), key=lambda c: (c.article.published, c.article.url_str))
 
 
+def _provenance_problem(candidate: Candidate, article: Article, old: Article | None) -> str | None:
+    """Why ``candidate`` (in its normal form ``article``) may not be stored (replacing ``old``), or None.
+
+    Text fetched from one host is never cited to another; a known article is replaced only by a
+    version published later (the same origin is then guaranteed by the first rule).
+    """
+    url = article.url_str
+    if candidate.origin is not None and not same_host(candidate.origin, url):
+        return f"text from {candidate.origin} is not stored as {url}, an article of another site"
+    if old is not None and article.published <= old.published:  # both in the normal form's minute precision
+        return (
+            f"{url} is already known, published {old.published:%Y-%m-%d %H:%M}; "
+            "it is replaced only by a version published later"
+        )
+    return None
+
+
 def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: TargetReport) -> None:
     """Decide added / updated / unchanged / duplicate for one article, and write it if needed."""
     try:
@@ -236,10 +265,18 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         report.skipped.append(SkippedFile(path=candidate.where, reason=str(exc)))
         return
     url = article.url_str
+    too_big = article_problem(article)
+    if too_big is not None:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=too_big))
+        return
     digest = article.content_hash()
     old = known.by_url.get(url)
     if old is not None and old[0].content_hash() == digest:
         report.unchanged.append(url)
+        return
+    problem = _provenance_problem(candidate, article, None if old is None else old[0])
+    if problem is not None:
+        report.skipped.append(SkippedFile(path=candidate.where, reason=problem))
         return
     same_content = known.by_hash.get(digest)
     if same_content is not None and same_content != url:
@@ -285,11 +322,23 @@ async def ingest(
     )
     collector = _Collector(client, settings, resolver, progress)
     report = IngestReport(knowledge_dir=str(knowledge_dir))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.ingest_max_seconds
+    time_limit = f"the time limit of {settings.ingest_max_seconds:g} s for one ingest was reached"
     for target in targets:
         part = TargetReport(target=target)
         report.targets.append(part)
-        candidates = await collector.guarded(target, part, collector.collect(target, part))
+        try:
+            async with asyncio.timeout_at(deadline):
+                candidates = await collector.guarded(target, part, collector.collect(target, part))
+        except TimeoutError:
+            part.skipped.append(SkippedFile(path=target, reason=time_limit))
+            continue
         for candidate in _best_per_url(candidates, part):
+            if report.written >= settings.ingest_max_articles:
+                reason = f"the limit of {settings.ingest_max_articles} articles written by one ingest was reached"
+                part.skipped.append(SkippedFile(path=candidate.where, reason=reason))
+                continue
             _store(candidate, known, knowledge_dir, part)
     return report
 

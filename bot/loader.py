@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.article_limits import article_problem
 from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_SUFFIXES, parse_feed_file
@@ -19,8 +21,17 @@ NON_ARTICLE_FILES = frozenset(
     {"abbreviations.toml", "synonyms.toml", "glossary_en.toml", "places.toml", "feeds.toml", "README.md"}
 )
 
+MAX_FILE_BYTES = 20_000_000  # a knowledge file larger than this is not read (checked before reading)
+MAX_FOLDER_DEPTH = 32  # folders below the knowledge folder
+
 Parser = Callable[[Path], list[Article] | ParsedFile]
 Progress = Callable[[int, int], None]  # (files done, files in all)
+
+
+@dataclass
+class FolderScan:
+    files: list[Path] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -53,9 +64,68 @@ def _rank(article: Article, path: Path) -> tuple[object, ...]:
 
 
 def article_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.name not in NON_ARTICLE_FILES and not p.name.startswith(".")
-    )
+    return scan_folder(folder).files
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    """The article files below ``folder`` (sorted), and what was left out with the reason.
+
+    Walked with an explicit stack (no recursion, so no RecursionError however deep), at most
+    ``MAX_FOLDER_DEPTH`` folders down; a symbolic link is followed only to a file inside
+    ``folder``, never to a folder (no loops) nor out of it (no serving of other files).
+    """
+    scan = FolderScan()
+    root = folder.resolve()
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                found = sorted(entries, key=lambda e: e.name)
+        except OSError as exc:
+            scan.skipped.append(SkippedFile(path=str(current), reason=f"cannot read: {exc.strerror or exc}"))
+            continue
+        for entry in found:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                problem = _link_problem(path, root)
+                if problem is not None:
+                    scan.skipped.append(SkippedFile(path=str(path), reason=problem))
+                    continue
+            if entry.is_dir(follow_symlinks=False):
+                if depth >= MAX_FOLDER_DEPTH:
+                    reason = f"folder nested more than {MAX_FOLDER_DEPTH} deep: not read"
+                    scan.skipped.append(SkippedFile(path=str(path), reason=reason))
+                else:
+                    stack.append((path, depth + 1))
+            elif entry.is_file() and entry.name not in NON_ARTICLE_FILES and not entry.name.startswith("."):
+                scan.files.append(path)
+    scan.files.sort()
+    return scan
+
+
+def _link_problem(link: Path, root: Path) -> str | None:
+    """Why a symbolic link in the knowledge folder is not followed, or None for a link to a file inside it."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling, or a loop
+        return "broken symbolic link: not followed"
+    if not target.is_relative_to(root):
+        return "symbolic link to outside the knowledge folder: not followed"
+    if target.is_dir():
+        return "symbolic link to a folder: not followed"
+    return None
+
+
+def file_problem(path: Path) -> str | None:
+    """Why a file is not read (checked before reading it), or None."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if size > MAX_FILE_BYTES:
+        return f"file too large: {size:,} bytes (limit {MAX_FILE_BYTES:,})"
+    return None
 
 
 def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress: Progress | None = None) -> LoadResult:
@@ -70,7 +140,9 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
         result.skipped.append(SkippedFile(path=str(folder), reason="not a folder"))
         return result
     by_url: dict[str, tuple[Article, str]] = {}
-    files = article_files(folder)
+    scan = scan_folder(folder)
+    result.skipped.extend(scan.skipped)
+    files = scan.files
     for done, path in enumerate(files, start=1):
         if progress is not None:
             progress(done, len(files))
@@ -79,6 +151,9 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
             result.skipped.append(
                 SkippedFile(path=str(path), reason=f"unsupported file type {path.suffix or '(none)'}")
             )
+            continue
+        if (problem := file_problem(path)) is not None:
+            result.skipped.append(SkippedFile(path=str(path), reason=problem))
             continue
         try:
             parsed = parser(path)
@@ -96,6 +171,10 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
             parsed = parsed.articles
         for article in parsed:
             url = article.url_str
+            problem = article_problem(article)
+            if problem is not None:
+                result.skipped.append(SkippedFile(path=str(path), where=url, reason=problem))
+                continue
             old = by_url.get(url)
             if old is None:
                 by_url[url] = (article, str(path))

@@ -112,6 +112,12 @@ def classify(path: Path, exc: sqlite3.Error, busy_timeout: float) -> StorageErro
     return StorageError(f"database {path} is unusable: {exc}")
 
 
+def _no_room(exc: sqlite3.Error) -> bool:
+    """An error of a full disk: SQLITE_FULL, or an I/O error creating the WAL's files (``-shm``)."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    return name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR")
+
+
 def _writable(path: Path) -> bool:
     """Whether SQLite can write the file and create its journal beside it (false on read-only mounts)."""
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
@@ -208,6 +214,10 @@ class Database:
         while writes raise :class:`DatabaseReadOnly`.
         """
         path = Path(path)
+        if path.is_dir():
+            raise StorageError(
+                f"cannot open database {path}: it is a folder; give the path of a file (a new one is created)"
+            )
         if path.exists() and not _writable(path):
             return await cls._open_read_only(path, busy_timeout)
         if not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
@@ -221,6 +231,7 @@ class Database:
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            await conn.execute("PRAGMA secure_delete = ON")  # deleted questions are overwritten, not left in free pages
             await db._check_integrity()
             await conn.execute("PRAGMA journal_mode = WAL")
             # WAL + NORMAL: no fsync per query-log row; a power cut may lose the last rows, never the index.
@@ -228,6 +239,10 @@ class Database:
             await db.migrate()
         except sqlite3.Error as exc:
             await conn.close()
+            if _no_room(exc) and path.is_file():
+                # A full disk: the WAL's files cannot be created, but the index can still be read.
+                log.warning("database %s cannot be written (%s): the disk may be full", path, exc)
+                return await cls._open_read_only(path, busy_timeout)
             raise classify(path, exc, busy_timeout) from None
         except StorageError:
             await conn.close()
@@ -249,7 +264,7 @@ class Database:
                 pending = await db._pending_migrations()
             except sqlite3.Error as exc:
                 await conn.close()
-                if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN" and not options:
+                if (getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN" or _no_room(exc)) and not options:
                     continue
                 raise classify(path, exc, busy_timeout) from None
             if pending:
@@ -402,6 +417,14 @@ class Database:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
+    async def logged_question_of(self, log_id: int, user_hash: str | None) -> tuple[str | None, bool]:
+        """(the question of a query-log row or None when gone, whether ``user_hash`` asked it)."""
+        async with self._conn.execute("SELECT question, user_hash FROM query_log WHERE id = ?", (log_id,)) as cur:
+            row = await cur.fetchone()
+        if not row:
+            return None, False
+        return str(row[0]), user_hash is not None and row[1] == user_hash
+
     async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
         self._check_writable()
         async with self._write_lock:
@@ -417,7 +440,15 @@ class Database:
         async with self._write_lock:
             cur = await self._conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,))
             await self._conn.commit()
+            await self._forget_deleted()
             return cur.rowcount
+
+    async def _forget_deleted(self) -> None:
+        """Copy the WAL back and empty it, so deleted rows (zeroed by ``secure_delete``) leave no copy there."""
+        try:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # busy: the next checkpoint does it
+            log.warning("could not checkpoint the database after a deletion: %s", exc)
 
     async def purge_query_log(self, older_than_days: int) -> int:
         if self.read_only:
@@ -426,6 +457,8 @@ class Database:
             cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat()
             cur = await self._conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,))
             await self._conn.commit()
+            if cur.rowcount:
+                await self._forget_deleted()
             return cur.rowcount
 
     async def stats(self, days: int = 7, top: int = 5) -> Stats:

@@ -95,7 +95,8 @@ def test_reload_of_empty_folder_fails_with_clear_message(cli: Cli, tmp_path: Pat
 def test_reload_of_missing_folder_fails_with_clear_message(cli: Cli, tmp_path: Path) -> None:
     proc = cli.run("reload", "--knowledge", str(tmp_path / "nope"), "--db", str(cli.db))
     assert proc.returncode != 0
-    assert "not a folder" in proc.stderr.decode()
+    assert "not a folder" in proc.stdout.decode()  # the report (stdout, as after a success)
+    assert "error:" in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()
 
 

@@ -20,6 +20,7 @@ from bot.parsing import VIETNAM_TZ, ParseError
 from bot.textnorm import clean
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
+MAX_FEED_ITEMS = 100  # items read from one feed; the rest are reported, not read
 FEED_CONTENT_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml"}
 )
@@ -63,12 +64,29 @@ def looks_like_feed(text: str) -> bool:
     return "<rss" in head or "<feed" in head or "<rdf:rdf" in head
 
 
-def feed_items(text: str) -> list[FeedItem]:
-    """The entries of an RSS/Atom document, or :class:`ParseError` when it is not a feed."""
+@dataclass(frozen=True)
+class Feed:
+    items: list[FeedItem]
+    ignored: int  # items past the limit
+
+    def problem(self, limit: int) -> tuple[str, str] | None:
+        """(where, reason) for the items left out, or None."""
+        if not self.ignored:
+            return None
+        return f"items {limit + 1}-{limit + self.ignored}", f"{self.ignored} items past the limit of {limit} per feed"
+
+
+def feed_items(text: str, max_items: int = MAX_FEED_ITEMS) -> Feed:
+    """The first ``max_items`` entries of an RSS/Atom document, or :class:`ParseError` when it is not a feed.
+
+    CPU-bound (a large feed takes seconds): call it in a worker thread from async code.
+    """
     import feedparser  # loaded on the first feed only
 
     parsed = feedparser.parse(text)
     entries = list(parsed.get("entries", []))
+    ignored = max(0, len(entries) - max_items)
+    entries = entries[:max_items]
     if not entries:
         if parsed.get("bozo"):
             raise ParseError(f"not a valid RSS/Atom feed: {parsed.get('bozo_exception')}")
@@ -91,7 +109,7 @@ def feed_items(text: str) -> list[FeedItem]:
                 summary=html_paragraphs(summary),
             )
         )
-    return items
+    return Feed(items, ignored)
 
 
 def article_from_item(item: FeedItem) -> Article:
@@ -112,9 +130,12 @@ def article_from_item(item: FeedItem) -> Article:
         raise ParseError(f"invalid {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
 
-def parse_feed_text(text: str) -> ParsedFile:
+def parse_feed_text(text: str, max_items: int = MAX_FEED_ITEMS) -> ParsedFile:
     result = ParsedFile()
-    for item in feed_items(text):
+    feed = feed_items(text, max_items)
+    if (problem := feed.problem(max_items)) is not None:
+        result.problems.append(problem)
+    for item in feed.items:
         try:
             result.articles.append(article_from_item(item))
         except ParseError as exc:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -30,6 +31,12 @@ _DATE_META = (
     'meta[name="dc.date"]',
 )
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid")
+MAX_NESTING = 512  # element depth; news pages stay under ~60, and the extractor's cost grows as its square
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+# Void elements and those whose end tag may be left out: they do not deepen the tree in a sloppy page.
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li dt dd tr td th option thead tbody".split()
+)
 
 
 @dataclass(frozen=True)
@@ -126,14 +133,39 @@ def _trafilatura_fields(html: str, base_url: str | None) -> PageFields | None:
     )
 
 
+def same_host(url: str, other: str) -> bool:
+    """Whether two URLs name the same host (a leading ``www.`` aside)."""
+
+    def host(u: str) -> str:
+        return (urlsplit(u.strip()).hostname or "").lower().removeprefix("www.")
+
+    return bool(host(url)) and host(url) == host(other)
+
+
+def trusted_url(claimed: str | None, fetched: str | None) -> str | None:
+    """The page's canonical link when it names the host the page was fetched from, else that address.
+
+    A page cannot claim to be another site's article: its text would be cited to that site.
+    """
+    if fetched is None or claimed is None:
+        return claimed or fetched
+    if same_host(claimed, fetched):
+        return claimed
+    log.info("ignoring the canonical link %s of a page fetched from %s (another host)", claimed, fetched)
+    return fetched
+
+
 def page_fields(html: str, base_url: str | None = None) -> PageFields:
-    """Title, canonical URL, date, site, author and body of a news page (trafilatura, then selectolax)."""
+    """Title, canonical URL, date, site, author and body of a news page (trafilatura, then selectolax).
+
+    With ``base_url`` (where the page was fetched from), a canonical link to another host is ignored.
+    """
     fallback = _selectolax_fields(html, base_url)
     main = _trafilatura_fields(html, base_url)
     if main is None or not main.paragraphs:
-        return fallback
+        return replace(fallback, url=trusted_url(fallback.url, base_url))
     return PageFields(
-        url=fallback.url or main.url or base_url,  # the page's own canonical link first
+        url=trusted_url(fallback.url or main.url, base_url),  # the page's own canonical link first
         title=main.title or fallback.title,
         site=main.site or fallback.site,
         published=fallback.published or main.published,  # meta tags carry the time of day
@@ -167,7 +199,24 @@ def article_from_fields(fields: PageFields, *, default_published: datetime | Non
         raise ParseError(f"invalid {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
 
+def nesting_depth_over(html: str, limit: int = MAX_NESTING) -> bool:
+    """Whether the page nests elements deeper than ``limit`` (one linear scan of its tags)."""
+    depth = 0
+    for match in _TAG.finditer(html):
+        if match.group(2).lower() in _FLAT:
+            continue
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(0).endswith("/>"):
+            depth += 1
+            if depth > limit:
+                return True
+    return False
+
+
 def parse_html(html: str, base_url: str | None = None, *, default_published: datetime | None = None) -> Article:
+    if nesting_depth_over(html):
+        raise ParseError(f"the page nests elements more than {MAX_NESTING} deep")
     return article_from_fields(page_fields(html, base_url), default_published=default_published)
 
 

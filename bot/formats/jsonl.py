@@ -15,8 +15,11 @@ from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.html import parse_datetime
 from bot.models import Article
+from bot.textnorm import clean
 
 JSONL_SUFFIXES = (".jsonl",)
+_TEXT_FIELDS = ("title", "site", "author", "caption")
+_OPTIONAL_TEXT = frozenset({"author", "caption"})
 
 
 def article_from_record(record: object) -> Article:
@@ -25,7 +28,14 @@ def article_from_record(record: object) -> Article:
     data = dict(record)
     body = data.get("paragraphs")
     if isinstance(body, str):
-        data["paragraphs"] = tuple(line for line in body.splitlines() if line.strip())
+        body = body.splitlines()
+    if isinstance(body, list | tuple):
+        # the same cleaning as every other format: no NUL, ESC, BEL or bidi overrides reach a reply or a terminal
+        data["paragraphs"] = tuple(c for c in (clean(p) if isinstance(p, str) else p for p in body) if c)
+    for name in _TEXT_FIELDS:
+        value = data.get(name)
+        if isinstance(value, str):
+            data[name] = clean(value) or (None if name in _OPTIONAL_TEXT else "")
     published = data.get("published")
     if isinstance(published, str):
         parsed = parse_datetime(published)

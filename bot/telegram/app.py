@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
+from telegram import Update
 from telegram.constants import UpdateType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -24,6 +25,7 @@ from telegram.ext import (
     InlineQueryHandler,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -31,6 +33,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.feed_refresh import schedule_feed_refresh
 from bot.fetch import make_client
+from bot.salt import user_hash_salt
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
 from bot.telegram import handlers
@@ -40,6 +43,7 @@ from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_public_menus
 from bot.telegram.state import BotData, Context, FloodGuard
 from bot.telegram.transport import AiohttpRequest
+from bot.telegram.updates import PollingRequest
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +105,17 @@ async def _purge_job(context: Context) -> None:
 
 
 async def _heartbeat(context: Context) -> None:
-    await _beat(context.bot_data.config)
+    await beat_if_answering(context.bot_data)
+
+
+async def beat_if_answering(data: BotData) -> bool:
+    """Touch the heartbeat file, unless long polling has stopped fetching updates (then health fails)."""
+    problem = data.polling.problem() if data.polling is not None else None
+    if problem is not None:
+        log.error("not answering: %s; the heartbeat is withheld so that `cchc-bot health` fails", problem)
+        return False
+    await _beat(data.config)
+    return True
 
 
 async def _beat(settings: Settings) -> None:
@@ -129,6 +143,7 @@ def add_handlers(application: App) -> None:
     groups = filters.ChatType.GROUPS
     fresh = filters.UpdateType.MESSAGE  # not edits: editing a question must not answer it twice
     new_text = fresh & filters.TEXT & ~filters.COMMAND
+    application.add_handler(TypeHandler(Update, handlers.limit_updates), group=-1)  # before any other
     application.add_handlers(
         [
             CommandHandler(["start", "help"], handlers.start, filters=fresh),
@@ -177,13 +192,20 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:  # aiohttp, not PTB's default httpx: a fifth of the CPU per answered question (docs/performance.md)
-        builder = builder.request(
-            AiohttpRequest(connection_pool_size=256, read_timeout=settings.telegram_timeout_seconds)
-        ).get_updates_request(AiohttpRequest(connection_pool_size=1))
+        updates = AiohttpRequest(connection_pool_size=1)
+        polling = PollingRequest(updates)  # a malformed update cannot wedge it
+        calls = AiohttpRequest(connection_pool_size=256, read_timeout=settings.telegram_timeout_seconds)
+        builder = builder.request(calls).get_updates_request(polling)
     application: App = builder.build()  # type: ignore[assignment]
     data = application.bot_data
     data.settings = settings
+    data.salt = user_hash_salt(settings)
+    if request is None:
+        data.transports = (calls, updates)
+        if not settings.webhook_url:
+            data.polling = polling
     data.flood = FloodGuard(settings.user_rate_limit)
+    data.updates_guard = FloodGuard(settings.user_update_limit)
     if service is not None:
         data.service_ = service
         data.owns_service = False
@@ -206,22 +228,25 @@ def run_bot(settings: Settings) -> int:
         print(NO_BOT_CREDENTIAL_HELP, file=sys.stderr)
         return EXIT_USAGE
     token = settings.bot_token.get_secret_value().strip()
-    redact = configure_logging(settings.log_level, token)
+    secret = _webhook_secret(settings) if settings.webhook_url else None
+    redact = configure_logging(settings.log_level, token, *([secret] if secret else []))
     application = build_application(settings)
     try:
-        _run(application, settings)
+        _run(application, settings, secret)
     except (TelegramError, StorageError, ReloadError) as exc:
         # PTB puts the token in InvalidToken's message: never print it.
         hint = " (check CCHC_BOT_TOKEN)" if isinstance(exc, InvalidToken) else ""
         log.error("cannot start the bot: %s%s", exc, hint)
         print(redact.redact(f"error: cannot start the bot: {exc}{hint}"), file=sys.stderr)
+        for transport in application.bot_data.transports:  # PTB does not shut down what a failed start opened
+            transport.abandon()
         return EXIT_FAIL
     log.info("stopped")
     return 0
 
 
-def _run(application: App, settings: Settings) -> None:
-    if settings.webhook_url:
+def _run(application: App, settings: Settings, secret: str | None) -> None:
+    if settings.webhook_url and secret is not None:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info("starting with a webhook on %s:%d/%s", settings.webhook_listen, settings.webhook_port, path)
         application.run_webhook(
@@ -229,7 +254,7 @@ def _run(application: App, settings: Settings) -> None:
             port=settings.webhook_port,
             url_path=path,
             webhook_url=settings.webhook_url,
-            secret_token=_webhook_secret(settings),
+            secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
     else:

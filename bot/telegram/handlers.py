@@ -21,12 +21,13 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.ingest import ingest_and_reload
 from bot.models import Answer
 from bot.service import ReloadError
 from bot.storage import StorageError
-from bot.telegram import keyboards, render
+from bot.telegram import group_reports, keyboards, render
 from bot.telegram.keyboards import DeleteHistory, Feedback, More, SourcesPage
 from bot.telegram.menu import ensure_admin_menu
 from bot.telegram.state import BotData, Context, Verdict
@@ -82,6 +83,25 @@ async def _edit(query: CallbackQuery, context: Context, html: str, markup: Inlin
             raise
         return False
     return True
+
+
+# -- every update -------------------------------------------------------------------------------
+
+
+async def limit_updates(update: Update, context: Context) -> None:
+    """Runs before every handler: a user over ``CCHC_USER_UPDATE_LIMIT`` updates a minute (of any kind:
+    commands, buttons, inline queries, questions) is ignored until the minute has passed; admins are not."""
+    user = update.effective_user
+    data = _data(context)
+    if user is None or data.updates_guard is None or data.is_admin(user.id):
+        return
+    verdict = data.updates_guard.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.NOTIFY:
+        log.info("user %s sent over %d updates in a minute: ignored for now", data.user_hash(user.id),
+                 data.updates_guard.limit)  # fmt: skip
+    raise ApplicationHandlerStop
 
 
 # -- help ---------------------------------------------------------------------------------------
@@ -221,9 +241,14 @@ async def button(update: Update, context: Context) -> None:
 
 async def _more(query: CallbackQuery, context: Context, action: More) -> None:
     data = _data(context)
-    question = await data.service.db.logged_question(action.log_id)
+    asker = data.user_hash(query.from_user.id)
+    question, own = await data.service.db.logged_question_of(action.log_id, asker)
     if question is None:
         await query.answer("Câu hỏi này không còn trong lịch sử, hãy hỏi lại.", show_alert=True)
+        return
+    if not own:  # another user's question (a forged button, or someone else's answer in a group)
+        log.info("refused a 'more results' button of another user's question, pressed by %s", asker)
+        await query.answer("Chỉ người đặt câu hỏi mới xem thêm kết quả được; bạn hãy tự hỏi bot nhé.", show_alert=True)
         return
     answer = await data.service.ask(question, limit=action.offset + PAGE + 1)
     if not answer.answered or action.offset >= len(answer.results):
@@ -312,9 +337,26 @@ async def reload(update: Update, context: Context) -> None:
         report = await _data(context).service.reload()
     except ReloadError as exc:
         log.warning("reload failed: %s", exc)
-        await _reply(message, render.reload_error_html(str(exc), exc.report))
+        await _admin_report(
+            message, render.reload_error_html(str(exc), exc.report), group_reports.reload_failed_counts_html()
+        )
         return
-    await _reply(message, render.reload_html(report))
+    await _admin_report(message, render.reload_html(report), group_reports.reload_counts_html(report))
+
+
+async def _admin_report(message: Message, full_html: str, counts_html: str) -> None:
+    """In private: the full report. In a group: counts only, the full report to the admin in private."""
+    if message.chat.type == ChatType.PRIVATE or message.from_user is None:
+        await _reply(message, full_html)
+        return
+    try:
+        await message.get_bot().send_message(
+            message.from_user.id, full_html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        )
+        note = group_reports.SENT_PRIVATELY
+    except (Forbidden, BadRequest):  # the admin never opened a private chat with the bot
+        note = group_reports.OPEN_PRIVATE_CHAT
+    await _reply(message, f"{counts_html}\n{escape(note)}")
 
 
 def add_url(args: Sequence[str] | None) -> str | None:
@@ -352,7 +394,9 @@ async def stats(update: Update, context: Context) -> None:
     if message is None:
         return
     result = await _data(context).service.stats(days=STATS_DAYS)
-    await _reply(message, render.stats_html(result, STATS_DAYS))
+    await _admin_report(
+        message, render.stats_html(result, STATS_DAYS), group_reports.stats_counts_html(result, STATS_DAYS)
+    )
 
 
 async def edited_command(update: Update, context: Context) -> None:

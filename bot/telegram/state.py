@@ -16,6 +16,8 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.config import Settings
 from bot.service import SearchService
 from bot.storage import hash_user
+from bot.telegram.transport import AiohttpRequest
+from bot.telegram.updates import PollingRequest
 
 WINDOW_SECONDS = 60.0
 
@@ -95,12 +97,16 @@ class BotData:
     settings: Settings | None = None
     service_: SearchService | None = None
     owns_service: bool = False
-    flood: FloodGuard | None = None
+    flood: FloodGuard | None = None  # questions per user
+    updates_guard: FloodGuard | None = None  # updates of any kind per user (commands, buttons, inline queries)
     admin_menus: set[int] = field(default_factory=set)  # admin chats whose command menu is set
     recent_edits: RecentEdits = field(default_factory=RecentEdits)
     http_: httpx.AsyncClient | None = None  # fetches the pages /add ingests
     owns_http: bool = False
     add_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /add at a time
+    polling: PollingRequest | None = None  # the getUpdates request, when long polling (liveness)
+    salt: str | None = None  # of the user hashes (bot/salt.py), set by build_application
+    transports: tuple[AiohttpRequest, ...] = ()  # the Bot API connections build_application made
 
     @property
     def config(self) -> Settings:
@@ -121,7 +127,9 @@ class BotData:
         return self.http_
 
     def user_hash(self, user_id: int | None) -> str | None:
-        return hash_user(user_id, self.config.user_hash_salt.get_secret_value())
+        if self.salt is None:
+            raise RuntimeError("the application was not built with build_application()")
+        return hash_user(user_id, self.salt)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.admin_ids

@@ -69,6 +69,12 @@ class AiohttpRequest(BaseRequest):
             # ~/.netrc, in a worker thread on every request.
             self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
 
+    def abandon(self) -> None:
+        """Give the session up without its event loop (which a failed start has closed): no "Unclosed" warning."""
+        if self._session is not None and not self._session.closed:
+            self._session.detach()
+        self._session = None
+
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()

@@ -633,6 +633,11 @@ class BotApiEmulator:
                                            "from": sender})  # fmt: skip
             return query_id
 
+    def raw_update(self, **payload: Any) -> int:
+        """Queue an update exactly as given (even one the bot's library cannot parse); its update_id."""
+        with self._cond:
+            return self._new_update(**payload)
+
     def mark(self) -> int:
         with self._cond:
             return len(self.calls)

@@ -21,6 +21,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest"
 FIXTURES_V2 = Path(__file__).resolve().parent.parent / "fixtures" / "ingest_v2"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SEED_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+# News sites the local server stands in for (a page's canonical link is trusted on its own host only).
+NEWS_HOSTS = frozenset({"baochinhphu.vn", "baokontum.com.vn", "baothanhhoa.vn"})
 
 
 @pytest.fixture
@@ -67,9 +69,14 @@ class LocalSite:
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
+    @staticmethod
+    def on(host: str, path: str) -> str:
+        """``path`` on the news site ``host`` (one of ``NEWS_HOSTS``), which ``client`` serves from here."""
+        return f"https://{host}{path}"
+
     def client(self, settings: Settings) -> httpx.AsyncClient:
         """The production client, with baochinhphu.vn served by this local server."""
-        return make_client(settings, LocalHostsTransport(self.port, frozenset({"baochinhphu.vn"})))
+        return make_client(settings, LocalHostsTransport(self.port, NEWS_HOSTS))
 
 
 class LocalHostsTransport(httpx.AsyncBaseTransport):

@@ -78,7 +78,7 @@ def test_format_report_lists_changes_per_source() -> None:
     assert "    + u1" in text
     assert "    ~ u2" in text
     assert "k/a.jsonl (line 4): invalid JSON" in text
-    assert "u0 (no longer in any file)" in text
+    assert "Removed (1, no longer in any file):\n  - u0" in text  # under its own heading, not a file's
 
 
 class _FakeTty(io.StringIO):

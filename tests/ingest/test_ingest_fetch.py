@@ -122,7 +122,7 @@ async def test_each_redirect_hop_is_checked_again() -> None:
     requested: list[str] = []
 
     def transport(request: httpx.Request) -> httpx.Response:
-        requested.append(str(request.url))
+        requested.append(f"{request.url.scheme}://{request.headers['host']}{request.url.path}")
         return httpx.Response(302, headers={"Location": "http://localhost:8080/admin"})
 
     async def resolver(host: str, port: int) -> list[str]:

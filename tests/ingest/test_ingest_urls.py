@@ -23,17 +23,17 @@ def _names(folder: Path) -> list[str]:
 async def test_page_url_is_ingested_under_its_canonical_url_and_answers(
     site: LocalSite, service: SearchService, settings: Settings
 ) -> None:
-    async with make_client(settings) as client:
-        report = await ingest_and_reload(service, [site.url("/page/kon-tum")], client, settings)
+    async with site.client(settings) as client:
+        report = await ingest_and_reload(service, [site.on("baokontum.com.vn", "/page/kon-tum")], client, settings)
     assert report.added == [KON_TUM]
     answer = await service.ask("Kon Tum thí điểm ki-ốt tra cứu hồ sơ ở đâu")
     assert answer.answered
-    assert answer.results[0].url == KON_TUM  # cited by the page's canonical URL, not 127.0.0.1
+    assert answer.results[0].url == KON_TUM  # cited by the page's canonical URL (the same host)
 
 
 async def test_xhtml_content_type_is_accepted(site: LocalSite, service: SearchService, settings: Settings) -> None:
-    async with make_client(settings) as client:
-        report = await ingest_and_reload(service, [site.url("/page/xhtml")], client, settings)
+    async with site.client(settings) as client:
+        report = await ingest_and_reload(service, [site.on("baothanhhoa.vn", "/page/xhtml")], client, settings)
     assert report.added == ["https://baothanhhoa.vn/chi-so-hai-long-2023-210001.htm"]
 
 
@@ -41,7 +41,7 @@ async def test_feed_url_fetches_item_pages_and_falls_back_to_summaries(
     site: LocalSite, service: SearchService, settings: Settings
 ) -> None:
     async with site.client(settings) as client:
-        report = await ingest_and_reload(service, [site.url("/feed.rss")], client, settings)
+        report = await ingest_and_reload(service, [site.on("baochinhphu.vn", "/feed.rss")], client, settings)
     [target] = report.targets
     # item 1: its page was fetched (full text); item 2: its page is missing (404), the summary is used
     assert sorted(target.added) == [ONE_STOP, QUANG_NINH]

@@ -194,9 +194,11 @@ async def test_hostile_articles_load_answer_and_render_as_text(tmp_path: Path) -
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
     write_hostile_articles(knowledge)
-    long_line = "Hồ sơ điện tử liên thông " + "rất dài " * 130_000 + "kết thúc."  # ~1 MB without a full stop
+    # ~150 KB without a full stop (under the 200,000-character article limit; test_article_limits.py
+    # shows a larger article skipped)
+    long_line = "Hồ sơ điện tử liên thông " + "rất dài " * 16_000 + "kết thúc."
     (knowledge / "long.txt").write_text(
-        article_text(title="Bài có dòng rất dài", paragraphs=["Mở đầu.", long_line, "x" * 100_000],
+        article_text(title="Bài có dòng rất dài", paragraphs=["Mở đầu.", long_line, "x" * 20_000],
                      url="https://hostile.example.vn/dai.html"), encoding="utf-8")  # fmt: skip
     service = await SearchService.open(tmp_path / "db.sqlite3", knowledge)
     try:
@@ -215,7 +217,7 @@ async def test_hostile_articles_load_answer_and_render_as_text(tmp_path: Path) -
         long_answer = await service.ask("hồ sơ điện tử liên thông rất dài")
         assert time.perf_counter() - started < ASK_BOUND_SECONDS
         assert long_answer.answered
-        assert all(len(r.text) <= 1000 for r in long_answer.results)  # a 1 MB line is cut into short facts
+        assert all(len(r.text) <= 1000 for r in long_answer.results)  # a long line is cut into short facts
         assert_valid_html(render.answer_html(long_answer))
     finally:
         await service.close()

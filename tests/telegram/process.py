@@ -34,6 +34,7 @@ class BotProcess:
             CCHC_ADMIN_IDS=str(ADMIN),
             CCHC_LOG_LEVEL="DEBUG",
             CCHC_USER_RATE_LIMIT="100",
+            CCHC_USER_UPDATE_LIMIT="1000",  # test users send far more than a person would
         )
         env.update(self.env)
         return env

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,13 +20,15 @@ import pytest
 from aiohttp import web
 
 from tests.emulator.server import BotApiEmulator, Call
-from tests.telegram.conftest import make_knowledge
+from tests.telegram.conftest import REPO, make_knowledge
 from tests.telegram.process import ADMIN, TOKEN, BotProcess
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "telegram" / "binh_dinh_chu_ky_so.html"
 PAGE_PATH = "/tin/binh-dinh-chu-ky-so.html"
 SLOW_PATH = "/tin/cham.html"  # the same page, held back until the test releases it
 CANONICAL = "https://baobinhdinh.vn/viewer.aspx?macm=1&macmp=1&mabb=256871"
+NEWS_HOST = "baobinhdinh.vn"
+FAKE_HOSTS = Path(__file__).resolve().parents[1] / "fakehosts"  # its sitecustomize maps NEWS_HOST to 127.0.0.1
 TITLE = "Bình Định cấp miễn phí chữ ký số cho người dân nộp hồ sơ trực tuyến"
 SENTENCE = (
     "Sau hơn ba tháng triển khai, tỉnh Bình Định đã cấp miễn phí 12.500 chứng thư chữ ký số cá nhân, giúp người"
@@ -51,7 +54,8 @@ class NewsSite:
             self._loop.call_soon_threadsafe(self._gate.set)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        """``path`` under the news site's own host name, which the bot process resolves to 127.0.0.1."""
+        return f"http://{NEWS_HOST}:{self.port}{path}"
 
     async def _page(self, request: web.Request) -> web.Response:
         return web.Response(body=FIXTURE.read_bytes(), content_type="text/html", charset="utf-8")
@@ -123,7 +127,8 @@ def emu() -> Iterator[BotApiEmulator]:
 def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     root = tmp_path_factory.mktemp("e2e-add")
     make_knowledge(root / "knowledge")  # the seed and the synthetic test articles: none about chữ ký số
-    process = BotProcess(emu, root, CCHC_ALLOW_PRIVATE_URLS="true", CCHC_FETCH_TIMEOUT_SECONDS="5")
+    process = BotProcess(emu, root, CCHC_ALLOW_PRIVATE_URLS="true", CCHC_FETCH_TIMEOUT_SECONDS="5",
+                         TEST_FAKE_HOSTS=f"{NEWS_HOST}=127.0.0.1", PYTHONPATH=f"{REPO}{os.pathsep}{FAKE_HOSTS}")  # fmt: skip
     process.start()
     try:
         yield process
