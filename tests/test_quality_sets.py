@@ -94,6 +94,6 @@ def test_near_copies_do_not_drown_the_answer() -> None:
     s = by_name(["dev"])[0]
     result = evaluate("dev", build_snapshot(s.article_files(), near_copies=1000), s.load())
     got = result.scores
-    assert got["top1_or_copy"] >= 0.8, got  # the answer, or the same sentence from a near-copy
-    assert got["top1"] >= 0.6, got
+    assert got["top1_or_copy"] >= 0.75, got  # the answer, or the same sentence from a near-copy
+    assert got["top1"] >= 0.55, got
     assert got["false_decline"] <= 0.1, got
