@@ -1,13 +1,17 @@
 """Ranking: from a question to a ranked list of distinct, cited facts (pure, synchronous).
 
 1. The question is normalised and planned (:mod:`bot.analysis`): folded syllables,
-   abbreviation full forms, English glossary, intent (number / date / who).
-2. Syllables unknown to the index are repaired against its vocabulary (typos).
+   abbreviation full forms, English glossary, intent (number / date / who / place), names.
+2. Syllables unknown to the index are repaired against its vocabulary (typos); names the
+   user wrote are never "repaired".
 3. Candidates come from two BM25 indexes: facts, and whole articles (a question often
-   names the article's subject, e.g. the province, that the answering sentence omits).
-4. The best candidates are re-ranked with rapidfuzz on folded text, the share of the
-   question's content the fact (or its article) covers, and the question's intent.
-5. Below the confidence threshold the answer is "not answered", with what is known.
+   names the article's subject, e.g. the province, that the answering sentence omits);
+   the best few are also paired with each neighbouring sentence.
+4. Each candidate becomes a feature vector (:data:`bot.ranking.CANDIDATE_FEATURES`) and the
+   learned ranker (:mod:`bot.ranking`, fitted by ``python -m bench.fit``) orders them.
+5. The learned decline model says whether to answer at all; a decline carries its
+   :class:`~bot.models.Reason`. The hand-set weights below only shape the ``coverage``
+   feature, one input among many; the model weighs it against the rest.
 """
 
 from __future__ import annotations
