@@ -40,7 +40,7 @@ from bot.storage import ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import bigrams, clean, surface_tokens
 
 _WORDLIKE = re.compile(r"[^\W_]")
-CANDIDATES = 24
+CANDIDATES = 16
 ARTICLE_WEIGHT = 0.6
 # Weight of the question's names in the first stage's article score (see docs/quality.md: recall).
 NAME_WEIGHT = 3.0
@@ -199,6 +199,7 @@ def _named_opening(text: str) -> bool:
 _ORDINAL_WORDS = frozenset("nhat hai ba tu nam sau bay tam chin muoi".split())
 _YEAR = re.compile(r"^(1[0-9]\d\d|20\d\d)$")
 _COL = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
+_NO_FEATURES = dict.fromkeys(CANDIDATE_FEATURES, 0.0)
 _GAPS = tuple((_COL[f"gap_{n}"], n) for n in ("cov_fact", "lex_fact", "similarity", "sequence"))
 # A fact shown with the neighbour it leans on stays under this many characters together.
 MAX_PAIR_CHARS = 420
@@ -527,7 +528,8 @@ class Searcher:
         distinct = set(fact_tokens)
         lex_fact, lex_article, rank = first_stage
         n_seq = len(q.sequence)
-        v: dict[str, float] = {
+        v = dict(_NO_FEATURES)  # every feature at 0.0, in CANDIDATE_FEATURES order
+        v |= {
             "lex_fact": lex_fact,
             "lex_article": lex_article,
             "lex_rank": math.log1p(rank),
@@ -574,7 +576,7 @@ class Searcher:
                     v["want_person_name"] = 1.0
                 else:
                     v[f"want_{kind}_miss"] = 1.0
-        feats = [v.get(name, 0.0) for name in CANDIDATE_FEATURES]
+        feats = list(v.values())  # updating existing keys keeps their order
         return feats, tuple(matched), frozenset(absent)
 
     def prepare(self, plan: QueryPlan) -> tuple[_Question, list[Candidate]] | None:
