@@ -351,6 +351,12 @@ def summarise(items: Sequence[Item], results: Sequence[dict[str, bool]]) -> dict
     by_set: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(it.set_name for it in items):
         pairs = [(it, r) for it, r in zip(items, results, strict=True) if it.set_name == name and not it.synthetic]
+        per_article: dict[str, list[int]] = {}
+        for it, r in pairs:
+            if it.answerable:
+                slot = per_article.setdefault(it.group, [0, 0])
+                slot[0] += r["top1"]
+                slot[1] += 1
         ans = [r for it, r in pairs if it.answerable]
         una = [r for it, r in pairs if not it.answerable]
         counts = {
@@ -364,6 +370,7 @@ def summarise(items: Sequence[Item], results: Sequence[dict[str, bool]]) -> dict
             "unanswerable": len(una),
             **{k: round(a / max(1, b), 3) for k, (a, b) in counts.items()},
             "intervals": {k: [round(v, 3) for v in wilson(a, b)] for k, (a, b) in counts.items()},
+            "top1_by_article": {url: f"{a}/{b}" for url, (a, b) in sorted(per_article.items())},
         }
     return by_set
 
@@ -413,6 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         cv = cross_validate(items, args.folds, args.seed, args.l2_rank, args.l2_decline, args.max_false_decline)
         print(f"\ncross-validated by article ({args.folds} folds, seed {args.seed}):")
         print(markdown(cv))
+        print("\ntop1 by article (cross-validated):")
+        for name, d in cv.items():
+            cells = ", ".join(f"{url.rsplit('/', 1)[-1][:40]} {v}" for url, v in d["top1_by_article"].items())
+            print(f"  {name}: {cells}")
     model = fit_all(items, args.l2_rank, args.l2_decline, args.max_false_decline)
     info = {
         "sets": [s.name for s in SETS],
