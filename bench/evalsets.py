@@ -8,14 +8,13 @@ kind of fact stated for other provinces, years and people, which the answer must
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.questions import Question
+from bench.questions import Question, load_dev
 from bot.resources import bundled_knowledge_dir
 from bot.search import Snapshot
 from bot.service import build_from_folder
@@ -31,7 +30,7 @@ class EvalSet:
     about: str
 
     def load(self) -> list[Question]:
-        return load_questions(self.questions)
+        return load_dev(self.questions)
 
     def article_files(self) -> list[Path]:
         files = sorted(bundled_knowledge_dir().glob("*.txt"))
@@ -78,15 +77,6 @@ def by_name(names: Sequence[str] | None = None) -> list[EvalSet]:
     if missing:
         raise KeyError(f"unknown set(s) {', '.join(missing)}; known: {', '.join(known)}")
     return [known[n] for n in names]
-
-
-def load_questions(path: Path) -> list[Question]:
-    out: list[Question] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            out.append(Question(id=d["id"], q=d["q"], kind=d["kind"], url=d["url"], expect=d["expect"], dev=True))
-    return out
 
 
 def build_snapshot(files: Sequence[Path], near_copies: int = 0, seed: int = 11) -> Snapshot:
