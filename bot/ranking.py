@@ -42,6 +42,7 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "cov_neighbour",  # share not in the fact but in the sentence before or after it
     "max_absent",  # the weightiest word the whole article lacks, over the weightiest word of the question
     "evidence",  # log(1 + the summed weight of the question's words found in the fact)
+    "cov_fact_local",  # share of the question in the fact, words weighted by their rarity within the article
     "accent_lost",  # share lost because the user's diacritics differ from the fact's
     "focus_in_fact",  # share of the predicate after "ai" ("ai chủ trì") that the fact holds
     "tokens_in_fact",  # unweighted share of the question's content syllables in the fact

@@ -71,6 +71,8 @@ class Snapshot:
     fact_article: npt.NDArray[np.int32]
     answerable: npt.NDArray[np.bool_]
     headline_facts: npt.NDArray[np.int32]  # ids of titles and captions (not answers)
+    # Article a's facts are the ids article_starts[a] .. article_starts[a + 1] - 1 (built in order).
+    article_starts: npt.NDArray[np.int64]
     fact_index: BM25Index
     article_index: BM25Index
     lexicon: Lexicon
@@ -147,6 +149,7 @@ class Snapshot:
             fact_article=fact_article,
             answerable=np.array([f.kind == FactKind.BODY.value for f in facts], dtype=np.bool_),
             headline_facts=np.array([f.id for f in facts if f.kind != FactKind.BODY.value], dtype=np.int32),
+            article_starts=np.searchsorted(fact_article, np.arange(len(articles) + 1)).astype(np.int64),
             fact_index=fact_index,
             article_index=article_index,
             lexicon=lexicon,
@@ -438,7 +441,9 @@ class Searcher:
         q: _Question,
         span: tuple[int, ...],
         first_stage: tuple[float, float, int],
+        *,
         in_article: dict[str, frozenset[int]],
+        local: dict[int, list[float]],
     ) -> tuple[list[float], tuple[str, ...], frozenset[str]]:
         """The feature vector of one candidate: a fact, or adjacent facts quoted together.
 
@@ -460,12 +465,15 @@ class Searcher:
             fact_features = functools.reduce(operator.or_, (snap.facts[f].features for f in span))
         neighbours: str | None = None
         got = w_fact = w_head = w_split = w_art = w_missing = w_unknown = w_neigh = w_lost = 0.0
-        penalised_total = max_absent = 0.0
+        penalised_total = max_absent = local_got = 0.0
+        local_w = local[article]
         matched: list[str] = []
         absent: list[str] = []
-        for unit in q.units:
+        for i, unit in enumerate(q.units):
             w = unit.weight
             total_w = w
+            if unit.term in fact_terms or any(need <= fact_terms for need, _ in unit.alternative_terms):
+                local_got += local_w[i]
             if unit.term in fact_terms:
                 mismatched = sum(
                     1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accents
@@ -545,6 +553,7 @@ class Searcher:
             "accent_lost": w_lost / total,
             "max_absent": max_absent / q.heaviest if q.heaviest else 0.0,
             "evidence": math.log1p(w_fact),
+            "cov_fact_local": local_got / local_w[-1] if local_w[-1] else 0.0,
             "focus_in_fact": len(q.focus & fact_terms) / len(q.focus) if q.focus else 0.0,
             "tokens_in_fact": sum(1 for t in q.sequence if t in fact_terms) / n_seq if n_seq else 0.0,
             "sequence": LCSseq.similarity(q.sequence, fact_tokens) / n_seq if n_seq else 0.0,
@@ -607,6 +616,7 @@ class Searcher:
             term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.postings(term)[0])].tolist())
             for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
         }
+        local = self._local_idf(q, cand_articles)
         rows: list[list[float]] = []
         found: list[tuple[int, tuple[int, ...], tuple[str, ...], frozenset[str]]] = []
         ids = cand_ids.tolist()
@@ -623,7 +633,7 @@ class Searcher:
                     spans.append((fid, pair, best, rank))
         for fid, span, lex_fact, rank in spans:
             first_stage = (lex_fact, float(art_scores[snap.fact_article[fid]]) / amax, rank)
-            feats, matched, absent = self._features(plan, q, span, first_stage, in_article)
+            feats, matched, absent = self._features(plan, q, span, first_stage, in_article=in_article, local=local)
             rows.append(feats)
             found.append((fid, span if len(span) > 1 else (), matched, absent))
         matrix = np.array(rows, dtype=np.float64)
@@ -636,6 +646,28 @@ class Searcher:
             for i, (fid, span, matched, absent) in enumerate(found)
         ]
         return q, cands
+
+    def _local_idf(self, q: _Question, articles: npt.NDArray[np.int32]) -> dict[int, list[float]]:
+        """Per candidate article: each unit's rarity among that article's own facts, then their sum.
+
+        Within an article about Doctor Who, "Doctor Who" tells no sentence from another; a word used
+        in one sentence of it does. An article's facts are contiguous ids, so the count is two binary
+        searches in the unit's postings.
+        """
+        snap = self.snap
+        starts = snap.article_starts[articles]
+        ends = snap.article_starts[articles + 1]
+        sizes = (ends - starts).astype(np.float64)
+        columns = []
+        for unit in q.units:
+            ids, _ = snap.fact_index.postings(unit.term)
+            df = (np.searchsorted(ids, ends) - np.searchsorted(ids, starts)).astype(np.float64)
+            columns.append(np.log1p((sizes - df + 0.5) / (df + 0.5)) if unit.known else np.log1p(sizes + 0.5))
+        out: dict[int, list[float]] = {}
+        table = np.vstack(columns).T if columns else np.zeros((len(articles), 0))
+        for a, row in zip(articles.tolist(), table.tolist(), strict=True):
+            out[a] = [*row, float(sum(row))]
+        return out
 
     def _pairable(self, fact: int, other: int) -> bool:
         """Whether ``other`` is a body sentence of ``fact``'s article short enough to quote with it."""
