@@ -1,14 +1,20 @@
-"""The ``cchc-bot`` command line: ask, reload, sources (and run, for Telegram)."""
+"""The ``cchc-bot`` command line: ask, reload, sources (and run, for Telegram).
+
+Everything it prints for people (help, reports, errors) is Vietnamese; English reasons and errors
+from the rest of the bot are translated by :mod:`bot.reasons_vi`. ``--json`` output is a machine
+contract and keeps its English keys and reason codes.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from pydantic import ValidationError
 
@@ -18,6 +24,7 @@ from bot.ingest import IngestReport, ingest_and_reload
 from bot.knowledge_dir import ensure_knowledge_dir
 from bot.models import ReloadReport
 from bot.progress import TerminalProgress
+from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.render import answer_text
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
@@ -32,40 +39,118 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"không phải số nguyên: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+        raise argparse.ArgumentTypeError(f"phải từ 1 trở lên, không được là {value}")
     return value
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout with a Vietnamese "usage:" line."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, "cách dùng: " if prefix is None else prefix)
+
+
+# argparse's own error messages (English) and their Vietnamese form.
+_ARGPARSE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), template)
+    for pattern, template in (
+        (r"the following arguments are required: (?P<names>.+)", "thiếu đối số bắt buộc: {names}"),
+        (r"unrecognized arguments: (?P<names>.+)", "đối số không nhận ra: {names}"),
+        (r"argument (?P<arg>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+         "đối số {arg}: lựa chọn không có: {value} (chọn một trong {choices})"),
+        (r"argument (?P<arg>\S+): expected one argument", "đối số {arg}: cần đúng một giá trị"),
+        (r"argument (?P<arg>\S+): invalid (?P<type>\S+) value: (?P<value>.+)",
+         "đối số {arg}: giá trị không hợp lệ: {value}"),
+        (r"argument (?P<arg>\S+): (?P<message>.+)", "đối số {arg}: {message}"),
+    )
+)  # fmt: skip
+
+
+def argparse_error_vi(message: str) -> str:
+    """An argparse error message in Vietnamese (unknown ones unchanged)."""
+    for pattern, template in _ARGPARSE_ERRORS:
+        if (match := pattern.fullmatch(message)) is not None:
+            return template.format(**match.groupdict())
+    return message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are Vietnamese (its subcommands' parsers too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False  # added below, with a Vietnamese help line
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "đối số"
+        self._optionals.title = "tuỳ chọn"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="hiện hướng dẫn này rồi thoát")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: lỗi: {argparse_error_vi(message)}\n")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, help="SQLite file (default: $CCHC_DB_PATH or the user data folder)")
-    p.add_argument("--knowledge", type=Path, help="knowledge folder (default: $CCHC_KNOWLEDGE_DIR or the bundled one)")
+    p.add_argument(
+        "--db",
+        type=Path,
+        metavar="TỆP",
+        help="tệp cơ sở dữ liệu SQLite (mặc định: $CCHC_DB_PATH hoặc thư mục dữ liệu của người dùng)",
+    )
+    p.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="THƯ_MỤC",
+        help="thư mục kiến thức (mặc định: $CCHC_KNOWLEDGE_DIR hoặc thư mục knowledge cạnh tệp cơ sở dữ liệu,"
+        " lần đầu được tạo từ các bài viết có sẵn)",
+    )
+
+
+def _command(sub: argparse._SubParsersAction[_Parser], name: str, text: str) -> _Parser:
+    """A subcommand whose one-line help (in the command list) is also its description (in its own --help)."""
+    return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cchc-bot", description="Hỏi đáp tin tức cải cách hành chính (CCHC), có trích dẫn nguồn."
+    parser = _Parser(prog="cchc-bot", description="Hỏi đáp tin tức cải cách hành chính (CCHC), có trích dẫn nguồn.")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+    ask = _command(sub, "ask", "trả lời một câu hỏi (hoặc nhiều câu hỏi từ đầu vào chuẩn, mỗi dòng một câu)")
+    ask.add_argument("question", nargs="*", metavar="CÂU_HỎI", help="câu hỏi; bỏ trống thì đọc từ đầu vào chuẩn")
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="in mỗi câu trả lời thành một đối tượng JSON (khoá và mã lý do bằng tiếng Anh)",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    ask = sub.add_parser("ask", help="answer a question (or questions from stdin, one per line)")
-    ask.add_argument("question", nargs="*", help="the question; none: read stdin")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("--limit", type=positive_int, default=3, help="results per question (at least 1; default 3)")
+    ask.add_argument(
+        "--limit", type=positive_int, default=3, metavar="SỐ", help="số kết quả cho mỗi câu hỏi (ít nhất 1; mặc định 3)"
+    )
     _common(ask)
-    reload = sub.add_parser("reload", help="rebuild the index from the knowledge folder")
+    reload = _command(sub, "reload", "dựng lại chỉ mục từ thư mục kiến thức")
     _common(reload)
-    sources = sub.add_parser("sources", help="list the articles in the knowledge base")
-    sources.add_argument("--json", action="store_true")
+    sources = _command(sub, "sources", "liệt kê các bài viết trong dữ liệu")
+    sources.add_argument("--json", action="store_true", help="in mỗi bài viết thành một đối tượng JSON")
     _common(sources)
-    ingest = sub.add_parser(
-        "ingest", help="add articles from files, folders, feeds or http(s) URLs to the knowledge folder, then reload"
+    ingest = _command(
+        sub, "ingest", "thêm bài viết từ tệp, thư mục, nguồn tin RSS/Atom hoặc địa chỉ http(s) vào thư mục kiến thức,"
+        " rồi nạp lại dữ liệu"
+    )  # fmt: skip
+    ingest.add_argument(
+        "targets", nargs="+", metavar="TỆP_HOẶC_URL", help="tệp, thư mục, tệp nguồn tin RSS/Atom hoặc địa chỉ URL"
     )
-    ingest.add_argument("targets", nargs="+", metavar="PATH_OR_URL", help="file, folder, feed file or URL")
     _common(ingest)
-    run = sub.add_parser("run", help="run the Telegram bot (needs CCHC_BOT_TOKEN)")
+    run = _command(sub, "run", "chạy bot Telegram (cần đặt CCHC_BOT_TOKEN)")
     _common(run)
-    health = sub.add_parser("health", help="exit 0 when the running bot is alive and its database usable")
+    health = _command(
+        sub, "health", "kiểm tra bot đang chạy: thoát với mã 0 khi bot còn hoạt động và cơ sở dữ liệu dùng được"
+    )
     _common(health)
     return parser
 
@@ -82,46 +167,46 @@ def load_settings(args: argparse.Namespace) -> Settings:
 def format_report(report: ReloadReport, limit: int = 50, *, failed: bool = False) -> str:
     """The reload report; ``failed``: the new index was not swapped in, so nothing was added or removed."""
     lines = [
-        f"Knowledge folder: {report.knowledge_dir}",
-        f"Loaded {len(report.loaded)} article(s), {report.facts} facts in {report.seconds:.2f} s.",
-        "Nothing changed: the previous index keeps serving."
+        f"Thư mục kiến thức: {report.knowledge_dir}",
+        f"Đã đọc {len(report.loaded)} bài viết, {report.facts} câu, trong {report.seconds:.2f} giây.",
+        "Không có gì thay đổi: chỉ mục cũ vẫn đang được dùng."
         if failed
-        else f"Compared with the previous index: {len(report.added)} added, {len(report.updated)} updated,"
-        f" {len(report.unchanged)} unchanged, {len(report.removed)} removed.",
+        else f"So với chỉ mục trước: thêm mới {len(report.added)}, cập nhật {len(report.updated)},"
+        f" không đổi {len(report.unchanged)}, gỡ bỏ {len(report.removed)}.",
     ]
     changed = [s for s in report.sources if s.added or s.updated or s.duplicates or s.skipped]
     if changed:
-        lines.append("Per source:")
+        lines.append("Theo từng tệp:")
     for source in changed[:limit]:
-        counts = [f"{len(v)} {k}" for k, v in (("added", source.added), ("updated", source.updated),
-                  ("unchanged", source.unchanged), ("duplicate", source.duplicates),
-                  ("skipped", source.skipped)) if v]  # fmt: skip
+        counts = [f"{k} {len(v)}" for k, v in (("thêm mới", source.added), ("cập nhật", source.updated),
+                  ("không đổi", source.unchanged), ("trùng lặp", source.duplicates),
+                  ("bỏ qua", source.skipped)) if v]  # fmt: skip
         lines.append(f"  {source.path}: {', '.join(counts)}")
         lines.extend(f"    + {url}" for url in source.added[:limit])
         lines.extend(f"    ~ {url}" for url in source.updated[:limit])
     if len(changed) > limit:
-        lines.append(f"  … and {len(changed) - limit} more source(s)")
+        lines.append(f"  … và {len(changed) - limit} tệp khác")
     if report.removed and not failed:
-        lines.append(f"Removed ({len(report.removed)}, no longer in any file):")
+        lines.append(f"Gỡ bỏ ({len(report.removed)}, không còn trong tệp nào):")
         lines.extend(f"  - {url}" for url in report.removed[:limit])
     if report.replaced:
-        lines.append(f"Duplicates ({len(report.replaced)}):")
-        lines.extend(f"  = {note}" for note in report.replaced[:limit])
+        lines.append(f"Trùng lặp ({len(report.replaced)}):")
+        lines.extend(f"  = {vi(note)}" for note in report.replaced[:limit])
     if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)} file(s) or part(s):")
-        lines.extend(f"  - {s.label}: {s.reason}" for s in report.skipped[:limit])
+        lines.append(f"Bỏ qua {len(report.skipped)} tệp hoặc phần tệp:")
+        lines.extend(f"  - {skipped_label(s)}: {skipped_reason(s)}" for s in report.skipped[:limit])
     return "\n".join(lines)
 
 
 def format_ingest_report(report: IngestReport, limit: int = 50) -> str:
-    lines = [f"Ingested into {report.knowledge_dir}: {len(report.added)} added, {len(report.updated)} updated,"
-             f" {len(report.unchanged)} unchanged, {len(report.skipped)} skipped."]  # fmt: skip
+    lines = [f"Thêm bài viết vào {report.knowledge_dir}: thêm mới {len(report.added)}, cập nhật {len(report.updated)},"
+             f" không đổi {len(report.unchanged)}, bỏ qua {len(report.skipped)}."]  # fmt: skip
     for target in report.targets:
         lines.append(f"  {target.target}:")
         lines.extend(f"    + {url}" for url in target.added[:limit])
         lines.extend(f"    ~ {url}" for url in target.updated[:limit])
-        lines.extend(f"    = {url} (unchanged)" for url in target.unchanged[:limit])
-        lines.extend(f"    - {s.label}: {s.reason}" for s in target.skipped[:limit])
+        lines.extend(f"    = {url} (không đổi)" for url in target.unchanged[:limit])
+        lines.extend(f"    - {skipped_label(s)}: {skipped_reason(s)}" for s in target.skipped[:limit])
     return "\n".join(lines)
 
 
@@ -139,8 +224,8 @@ def other_folder_note(service: SearchService, knowledge: Path | None) -> str | N
     if rows and all(Path(row.source).resolve().is_relative_to(folder) for row in rows):
         return None
     return (
-        f"note: answering from the index in {service.db.path}, which was not built from {knowledge}; "
-        f"to use that folder, run: cchc-bot reload --knowledge {knowledge}"
+        f"lưu ý: câu trả lời lấy từ chỉ mục trong {service.db.path}, chỉ mục này không được dựng từ {knowledge};"
+        f" muốn dùng thư mục đó, hãy chạy: cchc-bot reload --knowledge {knowledge}"
     )
 
 
@@ -193,10 +278,10 @@ async def _reload(settings: Settings) -> int:
             _remove_database(settings.db_path)
         if failure.report is not None:
             print(format_report(failure.report, failed=True))  # on stdout, as after a success; the error on stderr
-        print(f"error: {failure}", file=sys.stderr)
+        print(f"lỗi: {vi(str(failure))}", file=sys.stderr)
         return EXIT_FAIL
     print(format_report(report))
-    print(f"Index written to {settings.db_path}")
+    print(f"Đã ghi chỉ mục vào {settings.db_path}")
     return EXIT_OK
 
 
@@ -216,11 +301,11 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
     if report.reload is not None:
         print(format_report(report.reload, failed=report.reload_error is not None))
     if report.reload_error:
-        print(f"error: {report.reload_error} (the previous index is kept)", file=sys.stderr)
+        print(f"lỗi: {vi(report.reload_error)} (vẫn dùng chỉ mục cũ)", file=sys.stderr)
         return EXIT_FAIL
-    print(f"Index written to {settings.db_path}")
+    print(f"Đã ghi chỉ mục vào {settings.db_path}")
     if not (report.added or report.updated or report.unchanged):
-        print("error: nothing could be ingested", file=sys.stderr)
+        print("lỗi: không thêm được bài viết nào", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
 
@@ -252,13 +337,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args)
     except ValidationError as exc:
-        print(f"error: invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", file=sys.stderr)
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        print(f"lỗi: cấu hình không hợp lệ: {where}: {vi(first['msg'])}", file=sys.stderr)
         return EXIT_USAGE
     if args.command in {"ask", "reload", "sources", "ingest", "run"}:
         try:
             ensure_knowledge_dir(settings)
         except OSError as exc:
-            print(f"error: cannot create the knowledge folder {settings.knowledge_dir}: {exc}", file=sys.stderr)
+            print(f"lỗi: không tạo được thư mục kiến thức {settings.knowledge_dir}: {exc}", file=sys.stderr)
             return EXIT_FAIL
     try:
         if args.command == "ask":
@@ -277,20 +364,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.telegram.health import problems
 
             found = problems(settings)
-            print("; ".join(found) if found else "ok", file=sys.stderr if found else sys.stdout)
+            print("; ".join(vi(p) for p in found) if found else "ok", file=sys.stderr if found else sys.stdout)
             return EXIT_FAIL if found else EXIT_OK
     except StorageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"lỗi: {vi(str(exc))}", file=sys.stderr)
         return EXIT_FAIL
     except ReloadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"lỗi: {vi(str(exc))}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `cchc-bot sources | head`
         sys.stderr.close()
         return EXIT_OK
-    parser.error(f"unknown command {args.command}")
+    parser.error(f"lệnh không có: {args.command}")
     return EXIT_USAGE
 
 

@@ -145,7 +145,7 @@ class _Collector:
             finally:
                 done += 1
                 if self.progress is not None:
-                    self.progress(f"feed {where}", done, len(items))
+                    self.progress(f"Nguồn tin {where}", done, len(items))
 
         results = await asyncio.gather(*(one(i) for i in range(len(items))))
         return [c for c in results if c is not None]
@@ -188,7 +188,7 @@ class _Collector:
             for done, file in enumerate(files, start=1):
                 found.extend(await self.guarded(str(file), report, self._file(file, report)))
                 if self.progress is not None:
-                    self.progress(f"folder {path}", done, len(files))
+                    self.progress(f"Thư mục {path}", done, len(files))
             return found
         if not await asyncio.to_thread(path.is_file):
             raise ParseError("no such file or folder")

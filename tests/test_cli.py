@@ -73,11 +73,11 @@ def test_reload_prints_loaded_and_skipped(cli: Cli, mixed_folder: Path) -> None:
     proc = cli.run("reload", "--knowledge", str(mixed_folder), "--db", str(cli.db))
     out = proc.stdout.decode()
     assert proc.returncode == 0, proc.stderr.decode()
-    assert "Loaded 2 article(s)" in out
+    assert "Đã đọc 2 bài viết" in out
     assert SEED_URL in out
     assert ONE_STOP_URL in out
-    assert "Skipped 1 file(s)" in out
-    assert re.search(r"broken\.txt: binary", out)
+    assert "Bỏ qua 1 tệp hoặc phần tệp" in out
+    assert re.search(r"broken\.txt: dữ liệu nhị phân", out)
     assert cli.db.is_file()
 
 
@@ -87,7 +87,7 @@ def test_reload_of_empty_folder_fails_with_clear_message(cli: Cli, tmp_path: Pat
     proc = cli.run("reload", "--knowledge", str(empty), "--db", str(cli.db))
     assert proc.returncode != 0
     err = proc.stderr.decode()
-    assert "no article could be loaded" in err
+    assert "lỗi: không nạp được bài viết nào từ" in err
     assert str(empty) in err
     assert "Traceback" not in err
 
@@ -95,8 +95,8 @@ def test_reload_of_empty_folder_fails_with_clear_message(cli: Cli, tmp_path: Pat
 def test_reload_of_missing_folder_fails_with_clear_message(cli: Cli, tmp_path: Path) -> None:
     proc = cli.run("reload", "--knowledge", str(tmp_path / "nope"), "--db", str(cli.db))
     assert proc.returncode != 0
-    assert "not a folder" in proc.stdout.decode()  # the report (stdout, as after a success)
-    assert "error:" in proc.stderr.decode()
+    assert "không phải thư mục" in proc.stdout.decode()  # the report (stdout, as after a success)
+    assert "lỗi:" in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()
 
 
@@ -223,3 +223,42 @@ def test_bad_setting_is_a_usage_error(cli: Cli) -> None:
     assert proc.returncode == 2
     assert "log_level" in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()
+
+
+# Help sentences of the English version of the command line; none may be left.
+OLD_ENGLISH_HELP = (
+    "answer a question", "the question; none: read stdin", "one JSON object per question", "results per question",
+    "SQLite file (default", "knowledge folder (default", "rebuild the index", "list the articles",
+    "add articles from files", "file, folder, feed file or URL", "run the Telegram bot", "exit 0 when",
+    "show this help message", "usage:", "positional arguments", "options:",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["ask", "reload", "sources", "ingest", "run", "health", None])
+def test_help_is_vietnamese(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"] if command else ["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("cách dùng: cchc-bot")
+    assert "hiện hướng dẫn này rồi thoát" in text
+    description = text.split("\n\n")[1]  # the command's own sentence, after the usage
+    assert any(ch.isalpha() and not ch.isascii() for ch in description), description  # Vietnamese diacritics
+    for english in OLD_ENGLISH_HELP:
+        assert english not in text, english
+    names = ("--db", "--knowledge") if command else ("ask", "reload", "ingest", "health")
+    assert all(name in text for name in names)  # command and option names are unchanged
+
+
+def test_usage_errors_are_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["ask", "--limit", "0", "câu hỏi"])
+    assert done.value.code == 2
+    assert "cchc-bot ask: lỗi: đối số --limit: phải từ 1 trở lên, không được là 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["ingest"])
+    assert "lỗi: thiếu đối số bắt buộc: TỆP_HOẶC_URL" in capsys.readouterr().err

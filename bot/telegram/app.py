@@ -33,6 +33,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.feed_refresh import schedule_feed_refresh
 from bot.fetch import make_client
+from bot.reasons_vi import vi
 from bot.salt import user_hash_salt
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
@@ -55,8 +56,8 @@ ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.INL
 App: TypeAlias = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]]
 
 NO_BOT_CREDENTIAL_HELP = (
-    "error: CCHC_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
-    "then set CCHC_BOT_TOKEN to the token it gives you"
+    "lỗi: chưa đặt CCHC_BOT_TOKEN: hãy tạo bot với @BotFather trong Telegram (/newbot), "
+    "rồi đặt CCHC_BOT_TOKEN bằng mã (token) mà @BotFather đưa cho bạn"
 )
 
 
@@ -237,7 +238,8 @@ def run_bot(settings: Settings) -> int:
         # PTB puts the token in InvalidToken's message: never print it.
         hint = " (check CCHC_BOT_TOKEN)" if isinstance(exc, InvalidToken) else ""
         log.error("cannot start the bot: %s%s", exc, hint)
-        print(redact.redact(f"error: cannot start the bot: {exc}{hint}"), file=sys.stderr)
+        hint_vi = " (hãy kiểm tra CCHC_BOT_TOKEN)" if hint else ""
+        print(redact.redact(f"lỗi: không khởi động được bot: {vi(str(exc))}{hint_vi}"), file=sys.stderr)
         for transport in application.bot_data.transports:  # PTB does not shut down what a failed start opened
             transport.abandon()
         return EXIT_FAIL

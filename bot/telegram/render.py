@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from bot.ingest import IngestReport
 from bot.messages import decline_text
 from bot.models import Answer, Reason, ReloadReport, SearchResult
+from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.storage import ArticleRow, Stats
 from bot.textnorm import clean, fold, has_vietnamese_marks
 
@@ -261,13 +262,14 @@ def _report_lists(report: ReloadReport) -> list[str]:
         blocks.append(
             f"<b>Bỏ qua {len(report.skipped)} tệp:</b>\n"
             + "\n".join(
-                f"• {escape(shorten(s.path, 150))}: {escape(shorten(s.reason, 200))}" for s in report.skipped[:20]
+                f"• {escape(shorten(skipped_label(s), 150))}: {escape(shorten(skipped_reason(s), 200))}"
+                for s in report.skipped[:20]
             )
         )
     if report.replaced:
         blocks.append(
             f"<b>Trùng lặp ({len(report.replaced)}):</b>\n"
-            + "\n".join(f"• {escape(shorten(n, 200))}" for n in report.replaced[:20])
+            + "\n".join(f"• {escape(shorten(vi(n), 200))}" for n in report.replaced[:20])
         )
     return blocks
 
@@ -281,7 +283,8 @@ def reload_html(report: ReloadReport) -> str:
 
 
 def reload_error_html(message: str, report: ReloadReport | None) -> str:
-    head = f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(message, 500))}"
+    """``message``: the English reason of the failure (shown in Vietnamese)."""
+    head = f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(vi(message), 500))}"
     return _fit_blocks([head, *(_report_lists(report) if report else [])], required=1)
 
 
@@ -318,7 +321,9 @@ def ingest_html(report: IngestReport, titles: Mapping[str, str]) -> str:
         f"\nThêm mới: {len(added)} · Cập nhật: {len(updated)} · Không đổi: {len(unchanged)} · Bỏ qua: {len(skipped)}"
     )
     if report.reload_error:
-        status = f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(report.reload_error, 500))}"
+        status = (
+            f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(vi(report.reload_error), 500))}"
+        )
     elif report.reload is not None:
         status = (
             f"Đã nạp lại dữ liệu: {len(report.reload.loaded)} bài viết, {report.reload.facts} câu,"
@@ -333,7 +338,10 @@ def ingest_html(report: IngestReport, titles: Mapping[str, str]) -> str:
     if skipped:
         blocks.append(
             f"<b>Bỏ qua ({len(skipped)}):</b>\n"
-            + "\n".join(f"• {escape(shorten(s.label, 150))}: {escape(shorten(s.reason, 300))}" for s in skipped[:10])
+            + "\n".join(
+                f"• {escape(shorten(skipped_label(s), 150))}: {escape(shorten(skipped_reason(s), 300))}"
+                for s in skipped[:10]
+            )
         )
     if report.reload is not None:
         blocks.extend(_report_lists(report.reload))

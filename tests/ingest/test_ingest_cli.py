@@ -38,10 +38,10 @@ def test_cli_ingest_then_reload_rebuilds_the_same_index(tmp_path: Path, knowledg
     done = _run("ingest", "--knowledge", str(knowledge), "--db", str(db), *targets, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "3 added, 0 updated, 0 unchanged, 3 skipped" in out
-    assert "line 2" in out
-    assert "invalid JSON" in out
-    assert "no such file or folder" in out
+    assert "thêm mới 3, cập nhật 0, không đổi 0, bỏ qua 3" in out
+    assert "dòng 2" in out
+    assert "JSON không hợp lệ" in out
+    assert "không có tệp hay thư mục này" in out
     assert "\x1b[" not in out  # not a terminal: no progress bars or colours
     sources = _run("sources", "--json", "--knowledge", str(knowledge), "--db", str(db), cwd=tmp_path)
     urls = sorted(json.loads(line)["url"] for line in sources.stdout.splitlines())
@@ -54,31 +54,31 @@ def test_cli_ingest_then_reload_rebuilds_the_same_index(tmp_path: Path, knowledg
     assert sorted(json.loads(line)["url"] for line in fresh.stdout.splitlines()) == urls
     # reloading the first database again: everything unchanged
     same = _run("reload", "--knowledge", str(knowledge), "--db", str(db), cwd=tmp_path)
-    assert "0 added, 0 updated, 4 unchanged, 0 removed" in same.stdout
+    assert "thêm mới 0, cập nhật 0, không đổi 4, gỡ bỏ 0" in same.stdout
 
 
 def test_cli_ingest_of_nothing_usable_fails(tmp_path: Path, knowledge: Path) -> None:
     done = _run("ingest", "--knowledge", str(knowledge), "--db", str(tmp_path / "x.sqlite3"),
                 str(FIXTURES / "binary_image.html"), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 1
-    assert "binary data" in done.stdout
-    assert "nothing could be ingested" in done.stderr
+    assert "dữ liệu nhị phân" in done.stdout
+    assert "lỗi: không thêm được bài viết nào" in done.stderr
 
 
 def test_format_report_lists_changes_per_source() -> None:
     report = ReloadReport(
         knowledge_dir="k", loaded=["u1", "u2"], facts=9, added=["u1"], updated=["u2"], removed=["u0"],
         sources=[SourceReport(path="k/a.jsonl", added=["u1"], updated=["u2"],
-                              skipped=[SkippedFile(path="k/a.jsonl", where="line 4", reason="invalid JSON")])],
-        skipped=[SkippedFile(path="k/a.jsonl", where="line 4", reason="invalid JSON")],
+                              skipped=[SkippedFile(path="k/a.jsonl", where="line 4", reason="invalid JSON: Expecting value at column 1")])],
+        skipped=[SkippedFile(path="k/a.jsonl", where="line 4", reason="invalid JSON: Expecting value at column 1")],
     )  # fmt: skip
     text = format_report(report)
-    assert "1 added, 1 updated, 0 unchanged, 1 removed" in text
-    assert "k/a.jsonl: 1 added, 1 updated, 1 skipped" in text
+    assert "thêm mới 1, cập nhật 1, không đổi 0, gỡ bỏ 1" in text
+    assert "k/a.jsonl: thêm mới 1, cập nhật 1, bỏ qua 1" in text
     assert "    + u1" in text
     assert "    ~ u2" in text
-    assert "k/a.jsonl (line 4): invalid JSON" in text
-    assert "Removed (1, no longer in any file):\n  - u0" in text  # under its own heading, not a file's
+    assert "k/a.jsonl (dòng 4): JSON không hợp lệ: Expecting value tại cột 1" in text
+    assert "Gỡ bỏ (1, không còn trong tệp nào):\n  - u0" in text  # under its own heading, not a file's
 
 
 class _FakeTty(io.StringIO):

@@ -112,7 +112,7 @@ def test_locked_database_from_the_command_line(built: tuple[Path, Path], exclusi
     db, knowledge = built
     result = cli(db, knowledge, "ask", SEED_QUESTION, CCHC_DB_BUSY_TIMEOUT_SECONDS="0.5")
     assert result.returncode == 1
-    assert "is locked by another process (waited 0.5 s)" in result.stderr
+    assert "đang bị một tiến trình khác khoá (đã chờ 0.5 giây)" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -202,10 +202,10 @@ def test_read_only_database_serves_its_index(built: tuple[Path, Path], read_only
     result = cli(db, knowledge, "ask", SEED_QUESTION, prefix=prefix)
     assert result.returncode == 0, result.stderr
     assert "Phạm Minh" in result.stdout
-    assert "is read-only: serving its index" in result.stderr
+    assert "is read-only: serving its index" in result.stderr  # a log line: English
     reload = cli(db, knowledge, "reload", prefix=prefix)
     assert reload.returncode == 1
-    assert "is read-only: the index cannot be rebuilt" in reload.stderr
+    assert "chỉ cho phép đọc: không dựng lại được chỉ mục" in reload.stderr
     assert "Traceback" not in reload.stderr + result.stderr
 
 
@@ -214,7 +214,7 @@ def test_read_only_place_without_a_database_is_a_clear_error(tmp_path: Path, rea
     (tmp_path / "ro").mkdir()
     result = cli(tmp_path / "ro" / "bot.sqlite3", knowledge, "ask", "x", prefix=_read_only_mount(tmp_path / "ro"))
     assert result.returncode == 1
-    assert "cannot open or create database" in result.stderr
+    assert "không mở hay tạo được cơ sở dữ liệu" in result.stderr
     assert "Traceback" not in result.stderr
 
 

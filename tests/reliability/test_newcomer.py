@@ -40,7 +40,7 @@ def test_run_against_an_unreachable_api_is_one_clean_error(tmp_path: Path) -> No
     result = bot(tmp_path, "run", CCHC_BOT_TOKEN="1:abc", CCHC_BOT_API_URL="http://127.0.0.1:9",
                  CCHC_DB_PATH=str(tmp_path / "db.sqlite3"), CCHC_SEND_RETRIES="0")  # fmt: skip
     assert result.returncode == 1
-    assert "error: cannot start the bot" in result.stderr
+    assert "lỗi: không khởi động được bot" in result.stderr
     assert "Traceback" not in result.stderr
     assert "Unclosed" not in result.stderr
     assert len(result.stderr.splitlines()) < 10
@@ -51,7 +51,7 @@ def test_ask_with_a_folder_as_database_is_a_clean_error(tmp_path: Path, seed: Pa
     folder.mkdir()
     result = bot(tmp_path, "ask", "--db", str(folder), "--knowledge", str(seed), QUESTION)
     assert result.returncode == 1
-    assert "it is a folder" in result.stderr
+    assert "đây là một thư mục" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -69,21 +69,22 @@ def test_a_failed_first_reload_leaves_no_empty_database(tmp_path: Path) -> None:
     result = bot(tmp_path, "reload", "--knowledge", str(empty), "--db", str(db))
     assert result.returncode == 1
     assert not db.exists()
-    assert "Knowledge folder:" in result.stdout  # the report where a successful one goes
-    assert result.stderr.startswith("error:")
+    assert "Thư mục kiến thức:" in result.stdout  # the report where a successful one goes
+    assert result.stderr.startswith("lỗi:")
 
 
 def test_knowledge_of_another_folder_is_not_silently_ignored(tmp_path: Path, seed: Path) -> None:
     db = tmp_path / "db.sqlite3"
     assert bot(tmp_path, "reload", "--knowledge", str(seed), "--db", str(db)).returncode == 0
     same = bot(tmp_path, "sources", "--knowledge", str(seed), "--db", str(db))
-    assert "note:" not in same.stderr
+    assert "lưu ý:" not in same.stderr
     other = tmp_path / "other"
     write_article(other, "a.txt", title="Bài khác", url="https://tintuc-thu.example.vn/khac.html",
                   paragraphs=["Một bài viết khác về dịch vụ công."])  # fmt: skip
     for command in (("sources",), ("ask", QUESTION)):
         result = bot(tmp_path, *command, "--knowledge", str(other), "--db", str(db))
         assert result.returncode == 0
+        assert f"lưu ý: câu trả lời lấy từ chỉ mục trong {db}" in result.stderr
         assert f"cchc-bot reload --knowledge {other}" in result.stderr
 
 
@@ -111,8 +112,8 @@ def test_a_failed_reload_reports_nothing_removed(tmp_path: Path, seed: Path) -> 
     (broken / "bad.txt").write_text("không phải bài viết", encoding="utf-8")
     result = bot(tmp_path, "reload", "--knowledge", str(broken), "--db", str(db))
     assert result.returncode == 1
-    assert "removed" not in result.stdout.lower()
-    assert "Nothing changed: the previous index keeps serving." in result.stdout
+    assert "gỡ bỏ" not in result.stdout.lower()
+    assert "Không có gì thay đổi: chỉ mục cũ vẫn đang được dùng." in result.stdout
     assert "bad.txt" in result.stdout
 
 

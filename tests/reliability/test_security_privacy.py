@@ -238,10 +238,10 @@ def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path) -> No
     finally:
         emu.stop()
     assert result.returncode == 1
-    assert "error: cannot start the bot" in result.stderr
-    assert "check CCHC_BOT_TOKEN" in result.stderr
+    assert "lỗi: không khởi động được bot" in result.stderr
+    assert "hãy kiểm tra CCHC_BOT_TOKEN" in result.stderr
     assert unreachable.returncode == 1
-    assert "error: cannot start the bot" in unreachable.stderr
+    assert "lỗi: không khởi động được bot" in unreachable.stderr
     for form in token_forms(E2E_TOKEN):
         assert form not in result.stderr + result.stdout + unreachable.stderr + unreachable.stdout
 

@@ -144,7 +144,7 @@ async def test_add_of_a_missing_page_says_why_and_keeps_the_index(
     await harness.feed(up.message("/add https://baobinhdinh.vn/khong-co.htm", uid=ADMIN))
     html = html_of(harness)
     assert "Không thêm được bài viết nào" in html
-    assert "https://baobinhdinh.vn/khong-co.htm: HTTP 404 Not Found" in html
+    assert "https://baobinhdinh.vn/khong-co.htm: máy chủ trả lời HTTP 404 Not Found" in html
     assert len(own_service.sources()) == before
 
 
