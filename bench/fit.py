@@ -34,6 +34,7 @@ from bench.evalsets import SETS, EvalSet, build_snapshot
 from bench.quality import is_hit, norm, wilson
 from bench.questions import Question
 from bot.analysis import QueryPlan, plan_query
+from bot.parsing import parse_article_file
 from bot.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, Linear, RankModel
 from bot.search import RELATED_MIN_COVERAGE, Candidate, Searcher
 from bot.textnorm import clean, fold
@@ -57,20 +58,22 @@ class Item:
     cands: list[Candidate]
     labels: npt.NDArray[np.bool_]  # per candidate: it is a right answer
     folded: list[tuple[str, ...]]  # per candidate: its sentences' folded text (each is quoted once)
-    synthetic: bool = False  # a near-miss made from a real question (training only, never scored)
+    synthetic: bool = False  # made up from a real question, or asked of a made-up knowledge base: never scored
 
 
 def collect(sets: Sequence[EvalSet], augment: bool = True) -> list[Item]:
-    """Every question of ``sets`` with its candidates; with ``augment``, also made-up unanswerables.
+    """Every question of ``sets`` with its candidates; with ``augment``, also made-up examples.
 
-    Two kinds of made-up unanswerable questions teach the decline model what users do that the
-    sets show too rarely (they are for training only, never scored):
+    Three kinds teach the models what users and knowledge bases do that the sets show too rarely
+    (they are for training only, never scored):
 
     * near-misses of the reform questions (:func:`near_miss_variants`): another province, year
-      or meeting than the article states;
+      or meeting than the article states (unanswerable);
     * every answerable question asked of a smaller knowledge base that lacks its article (the
-      set's articles split in two halves, each asked the other half's questions): a question
-      about news the bot does not have, against knowledge bases of several sizes.
+      set's articles split in two halves, each asked the other half's questions): news the bot
+      does not have, against knowledge bases of several sizes (unanswerable);
+    * the reform questions asked with generated near-copies of their articles loaded (answerable:
+      the question's own names must pick the right article).
     """
     items: list[Item] = []
     for s in sets:
@@ -94,8 +97,6 @@ def collect(sets: Sequence[EvalSet], augment: bool = True) -> list[Item]:
 
 
 def _urls(files: Sequence[Path]) -> set[str]:
-    from bot.parsing import parse_article_file
-
     return {parse_article_file(f).url_str for f in files}
 
 
@@ -299,11 +300,6 @@ def choose_threshold(
         if worst <= max_false_decline:
             best = max(best, float(t))
     return best
-
-
-@dataclass
-class Fitted:
-    model: RankModel
 
 
 def fit_all(items: Sequence[Item], l2_rank: float, l2_decline: float, max_false_decline: float) -> RankModel:
