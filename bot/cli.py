@@ -20,9 +20,11 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.fetch import make_client
-from bot.ingest import IngestReport, ingest_and_reload
+from bot.ingest import IngestReport, collect_articles, ingest_and_reload
 from bot.knowledge_dir import ensure_knowledge_dir
+from bot.messages import TOPIC_PROBLEMS
 from bot.models import ReloadReport
+from bot.news import TrialMatch, match_new_articles, topic_problem
 from bot.progress import TerminalProgress
 from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.render import answer_text
@@ -146,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
         "targets", nargs="+", metavar="TỆP_HOẶC_URL", help="tệp, thư mục, tệp nguồn tin RSS/Atom hoặc địa chỉ URL"
     )
     _common(ingest)
+    match = _command(
+        sub, "match", "thử một chủ đề theo dõi: bài viết nào trong các tệp, nguồn tin hoặc URL sẽ được gửi cho người"
+        " theo dõi chủ đề đó (không ghi gì vào dữ liệu)"
+    )  # fmt: skip
+    match.add_argument(
+        "--topic", action="append", required=True, metavar="CHỦ_ĐỀ", help="chủ đề, gõ như người dùng (lặp lại được)"
+    )
+    match.add_argument(
+        "targets", nargs="+", metavar="TỆP_HOẶC_URL", help="tệp, thư mục, tệp nguồn tin RSS/Atom hoặc địa chỉ URL"
+    )
+    match.add_argument("--json", action="store_true", help="in mỗi bài viết thành một đối tượng JSON")
+    _common(match)
     run = _command(sub, "run", "chạy bot Telegram (cần đặt CCHC_BOT_TOKEN)")
     _common(run)
     health = _command(
@@ -310,6 +324,50 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def format_trial(trial: TrialMatch) -> str:
+    a = trial.article
+    head = f"{a.title} — {a.site}, {a.published:%d/%m/%Y}\n    {a.url}"
+    if trial.match is None or trial.match.result is None:
+        return f"✘ không khớp: {head}"
+    topics = ", ".join(f"«{t}»" for t in trial.match.topics)
+    return f"✔ khớp {topics} (độ tin cậy {trial.match.confidence:.2f}): {head}\n    📌 {trial.match.result.text}"
+
+
+def trial_json(trial: TrialMatch) -> dict[str, Any]:
+    a, m = trial.article, trial.match
+    return {
+        "url": a.url,
+        "title": a.title,
+        "site": a.site,
+        "published": a.published.isoformat(),
+        "matched": m is not None,
+        "topics": list(m.topics) if m else [],
+        "confidence": round(m.confidence, 4) if m else None,
+        "sentence": m.result.text if m and m.result else None,
+    }
+
+
+async def _match(settings: Settings, topics: Sequence[str], targets: Sequence[str], as_json: bool) -> int:
+    for topic in topics:
+        if (problem := topic_problem(topic, None)) is not None:
+            print(f"lỗi: chủ đề {topic!r}: {TOPIC_PROBLEMS[problem]}", file=sys.stderr)
+            return EXIT_USAGE
+    async with make_client(settings) as client:
+        articles, skipped = await collect_articles(targets, client, settings)
+    for s in skipped:
+        print(f"bỏ qua {skipped_label(s)}: {skipped_reason(s)}", file=sys.stderr)
+    if not articles:
+        print("lỗi: không đọc được bài viết nào", file=sys.stderr)
+        return EXIT_FAIL
+    trials = await asyncio.to_thread(match_new_articles, settings.knowledge_dir, articles, topics)
+    for trial in trials:
+        print(json.dumps(trial_json(trial), ensure_ascii=False) if as_json else format_trial(trial))
+    if not as_json:
+        hits = sum(t.match is not None for t in trials)
+        print(f"{hits}/{len(trials)} bài sẽ được gửi cho người theo dõi.")
+    return EXIT_OK
+
+
 async def _sources(settings: Settings, as_json: bool, knowledge: Path | None) -> int:
     service = await SearchService.open(
         settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
@@ -341,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = ".".join(str(part) for part in first["loc"])
         print(f"lỗi: cấu hình không hợp lệ: {where}: {vi(first['msg'])}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command in {"ask", "reload", "sources", "ingest", "run"}:
+    if args.command in {"ask", "reload", "sources", "ingest", "match", "run"}:
         try:
             ensure_knowledge_dir(settings)
         except OSError as exc:
@@ -356,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_ingest(settings, args.targets))
         if args.command == "sources":
             return asyncio.run(_sources(settings, args.json, args.knowledge))
+        if args.command == "match":
+            return asyncio.run(_match(settings, args.topic, args.targets, args.json))
         if args.command == "run":
             from bot.telegram.app import run_bot
 

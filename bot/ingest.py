@@ -343,6 +343,37 @@ async def ingest(
     return report
 
 
+async def collect_articles(
+    targets: Sequence[str],
+    client: httpx.AsyncClient,
+    settings: Settings,
+    *,
+    resolver: Resolver = system_resolver,
+) -> tuple[list[Article], list[SkippedFile]]:
+    """Read every target into articles in the normal form, writing nothing (``cchc-bot match``).
+
+    The same reading, checks and choice of one version per URL as :func:`ingest`.
+    """
+    collector = _Collector(client, settings, resolver, None)
+    articles: list[Article] = []
+    skipped: list[SkippedFile] = []
+    for target in targets:
+        part = TargetReport(target=target)
+        candidates = await collector.guarded(target, part, collector.collect(target, part))
+        for candidate in _best_per_url(candidates, part):
+            try:
+                article, _text = normal_form(candidate.article)
+            except ParseError as exc:
+                part.skipped.append(SkippedFile(path=candidate.where, reason=str(exc)))
+                continue
+            if (problem := article_problem(article)) is not None:
+                part.skipped.append(SkippedFile(path=candidate.where, reason=problem))
+                continue
+            articles.append(article)
+        skipped.extend(part.skipped)
+    return articles, skipped
+
+
 async def ingest_and_reload(
     service: SearchService,
     targets: Sequence[str],

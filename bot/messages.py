@@ -6,9 +6,10 @@ knowledge base differs, because each front end loads knowledge its own way.
 
 from __future__ import annotations
 
-from bot.models import Reason
+from bot.models import Reason, TopicProblem
 
 MAX_QUESTION_CHARS = 1000
+MAX_TOPIC_CHARS = 100
 
 NOT_FOUND = "Chưa tìm thấy câu trả lời đủ tin cậy cho câu hỏi này."
 
@@ -37,3 +38,10 @@ def decline_text(reason: Reason | None, no_knowledge_hint: str = "") -> str:
     if reason is Reason.NO_KNOWLEDGE and no_knowledge_hint:
         return f"{text} {no_knowledge_hint}"
     return text
+
+
+TOPIC_PROBLEMS: dict[TopicProblem, str] = {
+    TopicProblem.EMPTY: "Bạn chưa ghi chủ đề.",
+    TopicProblem.TOO_LONG: f"Chủ đề quá dài: hãy ghi ngắn gọn, tối đa {MAX_TOPIC_CHARS} ký tự.",
+    TopicProblem.NO_WORDS: "Chủ đề cần có ít nhất một từ có nghĩa, ví dụ: PAR INDEX, chữ ký số.",
+}

@@ -17,6 +17,14 @@ class FactKind(StrEnum):
     BODY = "body"
 
 
+class TopicProblem(StrEnum):
+    """Why a topic cannot be followed."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NO_WORDS = "no_words"
+
+
 class Reason(StrEnum):
     """Why a question was not answered (the ``reason`` of the JSON form; users get it in Vietnamese)."""
 

@@ -102,6 +102,23 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_year_other",
 )
 
+# Whether an article matches a followed topic (a short noun phrase, not a question): measured on the
+# best of the article's facts under the ranker, fitted by ``python -m bench.fit_topics``.
+TOPIC_FEATURES: tuple[str, ...] = (
+    "answer_probability",  # the decline model's chance that the topic, asked as a question, is answered
+    "cov_fact",
+    "tokens_in_fact",
+    "cov_fact_local",
+    "similarity",
+    "cov_missing",
+    "units",
+    "run_fact",  # longest run of the topic's words, in order, in the best fact (abbreviations spelt out)
+    "run_article",  # ... in any sentence of the article
+    "run_headline",  # ... in its title or caption
+    "full_runs",  # log(1 + sentences of the article holding the whole topic as a run)
+    "accent_ok",  # share of the syllables typed with diacritics that the best run's sentence has as typed
+)
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -200,3 +217,43 @@ def softmax(scores: FloatArray) -> FloatArray:
         return scores
     e = np.exp(scores - scores.max())
     return np.asarray(e / e.sum(), dtype=np.float64)
+
+
+TOPIC_MODEL_FILE = "topic_model.json"
+TOPIC_MODEL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """Logistic model of "this article is about the followed topic", with its decision threshold."""
+
+    linear: Linear
+    threshold: float
+    info: dict[str, Any]
+
+    def probability(self, x: FloatArray) -> float:
+        z = float(self.linear(x.reshape(1, -1))[0])
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": TOPIC_MODEL_VERSION,
+            "topic_features": list(TOPIC_FEATURES),
+            "model": self.linear.to_dict(),
+            "threshold": round(self.threshold, 6),
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TopicModel:
+        if d.get("version") != TOPIC_MODEL_VERSION:
+            raise ModelError(f"topic model version {d.get('version')!r}, this code reads {TOPIC_MODEL_VERSION}")
+        if tuple(d.get("topic_features", ())) != TOPIC_FEATURES:
+            raise ModelError("the topic model was fitted on other features: refit with python -m bench.fit_topics")
+        return cls(Linear.from_dict(d["model"], len(TOPIC_FEATURES)), float(d["threshold"]), dict(d.get("info", {})))
+
+
+def load_topic_model() -> TopicModel:
+    """The topic model shipped with the package."""
+    text = resources.files("bot").joinpath(TOPIC_MODEL_FILE).read_text(encoding="utf-8")
+    return TopicModel.from_dict(json.loads(text))

@@ -22,6 +22,7 @@ import json
 import math
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,16 @@ from bot.index import BM25Index, top_k
 from bot.lexicon import Lexicon
 from bot.messages import MAX_QUESTION_CHARS
 from bot.models import Answer, FactKind, Reason, SearchResult
-from bot.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, RankModel, load_model, softmax
+from bot.ranking import (
+    CANDIDATE_FEATURES,
+    QUESTION_FEATURES,
+    TOPIC_FEATURES,
+    RankModel,
+    TopicModel,
+    load_model,
+    load_topic_model,
+    softmax,
+)
 from bot.storage import ArticleRow, FactRow, KnowledgeData
 from bot.textnorm import bigrams, clean, surface_tokens
 
@@ -283,10 +293,13 @@ class Ranking:
 class Searcher:
     """Answers questions from one :class:`Snapshot` with a :class:`~bot.ranking.RankModel`."""
 
-    def __init__(self, snapshot: Snapshot, model: RankModel | None = None) -> None:
-        # The model is immutable and shared; a snapshot is replaced whole on reload.
+    def __init__(
+        self, snapshot: Snapshot, model: RankModel | None = None, topic_model: TopicModel | None = None
+    ) -> None:
+        # The models are immutable and shared; a snapshot is replaced whole on reload.
         self.snap = snapshot
         self.model = model or default_model()
+        self.topic_model = topic_model or default_topic_model()
 
     # -- query preparation -----------------------------------------------------------------
 
@@ -588,14 +601,22 @@ class Searcher:
         feats = list(v.values())  # updating existing keys keeps their order
         return feats, tuple(matched), frozenset(absent)
 
-    def prepare(self, plan: QueryPlan) -> tuple[_Question, list[Candidate]] | None:
-        """The first stage and the features of its candidates (not yet scored); None: no candidate."""
+    def prepare(self, plan: QueryPlan, within: int | None = None) -> tuple[_Question, list[Candidate]] | None:
+        """The first stage and the features of its candidates (not yet scored); None: no candidate.
+
+        ``within`` (an article id) keeps only that article's facts as candidates: whether one
+        article answers a topic, judged with the same features and the same corpus statistics.
+        """
         snap = self.snap
         if not plan.english:
             self._repair(plan)
         terms = self._weighted_terms(plan)
         fact_scores = snap.fact_index.scores(terms)
         fact_scores[snap.headline_facts] = 0.0  # titles and captions are context, never the answer
+        if within is not None:
+            start, end = int(snap.article_starts[within]), int(snap.article_starts[within + 1])
+            fact_scores[:start] = 0.0
+            fact_scores[end:] = 0.0
         scored = np.flatnonzero(fact_scores > 0)  # the facts holding a query term; the rest score 0
         if not len(scored):
             return None
@@ -684,9 +705,9 @@ class Searcher:
     def folded_of(self, c: Candidate) -> str:
         return " ".join(self.snap.facts[f].folded for f in c.facts)
 
-    def rank(self, plan: QueryPlan) -> Ranking:
+    def rank(self, plan: QueryPlan, within: int | None = None) -> Ranking:
         """Candidates for a planned question, best first, and the chance it is answerable."""
-        prepared = self.prepare(plan)
+        prepared = self.prepare(plan, within)
         if prepared is None:
             return Ranking([], 0.0, np.zeros(len(QUESTION_FEATURES)))
         q, cands = prepared
@@ -783,6 +804,15 @@ class Searcher:
             return cls.decline_reason(best)
         return None
 
+    def topic_verdict(self, ranking: Ranking, probability: float) -> Reason | None:
+        """Whether the article is about the topic (None) or not, and why."""
+        best = ranking.candidates[0]
+        if best.feature("place_absent"):
+            return Reason.ENTITY_MISMATCH
+        if probability < self.topic_model.threshold:
+            return self.decline_reason(best)
+        return None
+
     @staticmethod
     def decline_reason(top: Candidate) -> Reason:
         """Why the best candidate is not good enough, in the terms users are told."""
@@ -814,7 +844,94 @@ class Searcher:
                 out[word] = None
         return tuple(out)
 
-    def search(self, question: str, limit: int = 3) -> Answer:
+    def articles_sharing_words(self, topic: str, limit: int) -> list[int]:
+        """Ids of the (at most ``limit``) articles whose best fact scores highest on the topic's words.
+
+        The first stage only: the articles worth checking with :meth:`match`.
+        """
+        snap = self.snap
+        text = clean(topic)
+        if not text or snap.empty:
+            return []
+        plan = plan_query(text, snap.lexicon)
+        if not plan.content:
+            return []
+        if not plan.english:
+            self._repair(plan)
+        scores = snap.fact_index.scores(self._weighted_terms(plan))
+        scores[snap.headline_facts] = 0.0
+        hit = np.flatnonzero(scores > 0)
+        best = np.zeros(len(snap.articles), dtype=np.float32)
+        np.maximum.at(best, snap.fact_article[hit], scores[hit].astype(np.float32))
+        chosen = top_k(best, limit)
+        return [int(a) for a in chosen if best[a] > 0]
+
+    def match(self, topic: str, article: int) -> Answer:
+        """Whether one article is about ``topic``: its best fact, or a decline.
+
+        The same normalisation, candidates and ranker as a question, with the candidates kept to
+        that article's facts; the decision is the topic model's (:func:`topic_features`), as a
+        followed topic is a short phrase rather than a question (topic subscriptions, ``cchc-bot match``).
+        """
+        return self.search(topic, limit=1, within=article)
+
+    def _spelt_out(self, toks: Sequence[str]) -> tuple[str, ...]:
+        """``toks`` with every abbreviation replaced by its first full form (the same on both sides)."""
+        out: list[str] = []
+        i = 0
+        for start, end, exps in self.snap.lexicon.abbreviations.find(toks):
+            out.extend(toks[i:start])
+            out.extend(exps[0])
+            i = end
+        out.extend(toks[i:])
+        return tuple(out)
+
+    def topic_features(self, plan: QueryPlan, ranking: Ranking, article: int) -> npt.NDArray[np.float64]:
+        """:data:`~bot.ranking.TOPIC_FEATURES` of a ranking kept to one article.
+
+        Beside the ranker's view of the best fact, how much of the topic appears *as a phrase*
+        (its words side by side, in order) in that fact, anywhere in the article and in its title:
+        a followed topic is a name for something, not a bag of words.
+        """
+        snap = self.snap
+        top = ranking.candidates[0]
+        values = {name: top.feature(name) for name in TOPIC_FEATURES if name in _COL}
+        values["answer_probability"] = ranking.answer_probability
+        values["units"] = float(ranking.question_features[QUESTION_FEATURES.index("units")])
+        variants = {tuple(p) for p in plan.base} | {self._spelt_out(p) for p in plan.base}
+        words = {t for v in variants for t in v}
+        best_fact: dict[int, float] = {}
+        run_article = run_headline = 0.0
+        full = 0
+        best_run, best_at = 0.0, -1
+        for fid in range(int(snap.article_starts[article]), int(snap.article_starts[article + 1])):
+            toks = snap.facts[fid].folded.split()
+            if words.isdisjoint(toks):
+                continue
+            spelt = self._spelt_out(toks)
+            run = max(_longest_run(v, side) / len(v) for v in variants if v for side in (toks, spelt))
+            best_fact[fid] = run
+            full += run >= 1.0
+            if snap.answerable[fid]:
+                run_article = max(run_article, run)
+                if run > best_run:
+                    best_run, best_at = run, fid
+            else:
+                run_headline = max(run_headline, run)
+        values["run_fact"] = max((best_fact.get(f, 0.0) for f in top.facts), default=0.0)
+        values["run_article"] = run_article
+        values["run_headline"] = run_headline
+        values["full_runs"] = math.log1p(full)
+        typed = [a for f, a in plan.accented.items() if f in words]
+        if typed and best_at >= 0:
+            have = snap.fact_accents(best_at)
+            values["accent_ok"] = sum(a in have for a in typed) / len(typed)
+        else:
+            values["accent_ok"] = 1.0
+        return np.array([values[name] for name in TOPIC_FEATURES], dtype=np.float64)
+
+    def search(self, question: str, limit: int = 3, within: int | None = None) -> Answer:
+        """Answer a question; with ``within`` (an article id), judge whether that article is about it."""
         snap = self.snap
         text = clean(question)
 
@@ -831,12 +948,17 @@ class Searcher:
         plan = plan_query(text, snap.lexicon)
         if not _WORDLIKE.search(text) or not plan.content:
             return declined(Reason.NO_WORDS)
-        ranking = self.rank(plan)
+        ranking = self.rank(plan, within)
         if not ranking.candidates:
             return declined(Reason.OFF_TOPIC)
-        verdict = self.verdict(ranking, self.model)
+        confidence = ranking.answer_probability
+        if within is None:
+            verdict = self.verdict(ranking, self.model)
+        else:
+            confidence = self.topic_model.probability(self.topic_features(plan, ranking, within))
+            verdict = self.topic_verdict(ranking, confidence)
         if verdict is not None:
-            return declined(verdict, ranking.answer_probability)
+            return declined(verdict, confidence)
         results: list[SearchResult] = []
         seen: set[str] = set()  # folded sentences already quoted
         # The same sentence in several articles (a reprint, an update) is shown once, from the newest.
@@ -875,10 +997,30 @@ class Searcher:
             )
             if len(results) >= limit:
                 break
-        return Answer(question=question, answered=True, results=tuple(results), confidence=ranking.answer_probability)
+        return Answer(question=question, answered=True, results=tuple(results), confidence=confidence)
+
+
+def _longest_run(a: Sequence[str], b: Sequence[str]) -> int:
+    """The length of the longest run of words that ``a`` and ``b`` share side by side, in order."""
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0] * (len(b) + 1)
+        for j, y in enumerate(b, start=1):
+            if x == y:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
 
 
 @functools.cache
 def default_model() -> RankModel:
     """The model shipped in the package, read once (an immutable file: not state)."""
     return load_model()
+
+
+@functools.cache
+def default_topic_model() -> TopicModel:
+    """The topic model shipped in the package, read once."""
+    return load_topic_model()

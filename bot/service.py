@@ -124,6 +124,9 @@ class SearchService:
         self._snapshot: Snapshot | None = None
         self._reload_lock = asyncio.Lock()
         self.reloads = 0
+        # The knowledge generation the serving snapshot reflects (bot/storage.py: article_seen).
+        self.generation = 0
+        self._listeners: list[Callable[[ReloadReport], None]] = []
 
     @classmethod
     async def open(
@@ -157,6 +160,7 @@ class SearchService:
                 data = None
             if data is not None:
                 service._snapshot = await asyncio.to_thread(Snapshot.from_data, data)
+                service.generation = int(data.meta.get("generation", "0"))
             elif db.read_only:
                 raise StorageError(
                     f"database {db.path} is read-only and holds no index: make it writable or set CCHC_DB_PATH"
@@ -203,13 +207,27 @@ class SearchService:
             loader = load_folder if progress is None else partial(load_folder, progress=progress)
             built = await asyncio.to_thread(build_from_folder, folder, loader, self.known_articles())
             try:
-                await self.db.replace_knowledge(built.data)
+                generation = await self.db.replace_knowledge(built.data)
             except Exception as exc:
                 raise ReloadError(f"could not store the new index: {exc}", built.report) from exc
             self._snapshot = built.snapshot
+            self.generation = generation
             self.reloads += 1
             log.info("reloaded %d articles, %d facts", len(built.report.loaded), built.report.facts)
-            return built.report
+        for listener in list(self._listeners):
+            try:
+                listener(built.report)
+            except Exception:  # a listener (e.g. scheduling news pushes) never fails the reload
+                log.exception("a reload listener failed")
+        return built.report
+
+    def add_reload_listener(self, listener: Callable[[ReloadReport], None]) -> None:
+        """Call ``listener`` (synchronously, so it should only schedule work) after every successful reload."""
+        self._listeners.append(listener)
+
+    def remove_reload_listener(self, listener: Callable[[ReloadReport], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def sources(self) -> list[ArticleRow]:
         snapshot = self._snapshot

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT = 5.0  # seconds to wait for another process's lock before giving up
 
 # Named migrations, applied in order, each in its own transaction and recorded.
@@ -72,6 +72,42 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX query_log_ts ON query_log(ts);
         CREATE INDEX query_log_user ON query_log(user_hash);
+        """,
+    ),
+    (
+        "003_news",
+        """
+        CREATE TABLE article_seen (
+            url TEXT PRIMARY KEY,
+            content_hash TEXT NOT NULL,
+            generation INTEGER NOT NULL,
+            first_seen TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        CREATE INDEX article_seen_generation ON article_seen(generation);
+        INSERT INTO article_seen (url, content_hash, generation, first_seen, changed_at)
+            SELECT url, content_hash, 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            FROM articles;
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            topic_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            checked_generation INTEGER NOT NULL,
+            UNIQUE (chat_id, topic_key)
+        );
+        CREATE TABLE deliveries (
+            chat_id INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, url)
+        );
+        CREATE TABLE digests (
+            chat_id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            last_sent TEXT NOT NULL
+        );
         """,
     ),
 ]
@@ -187,6 +223,39 @@ class Stats:
     disliked: list[tuple[str, int]]
 
 
+def stamp(moment: datetime) -> str:
+    """A UTC time as stored (``2026-12-02T07:30:00.000Z``): text that sorts in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def unstamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    chat_id: int
+    topic: str
+    topic_key: str  # the topic folded: one subscription per chat and key
+    created_at: datetime
+    checked_generation: int  # articles of later generations are still to be matched
+
+
+@dataclass(frozen=True)
+class SeenArticle:
+    url: str
+    generation: int
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestSetting:
+    chat_id: int
+    at: str  # "HH:MM", Vietnam time
+    last_sent: datetime
+
+
 def hash_user(user_id: int | None, salt: str) -> str | None:
     if user_id is None:
         return None
@@ -203,6 +272,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self.path = path
         self.read_only = read_only
+        # When articles are seen, subscriptions made and digests sent (tests set a fake one).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Database:
@@ -328,16 +399,35 @@ class Database:
 
     # -- knowledge -------------------------------------------------------------------------------
 
-    async def replace_knowledge(self, data: KnowledgeData) -> None:
-        """Swap in new knowledge atomically: all of it or, on any error, none of it."""
+    async def replace_knowledge(self, data: KnowledgeData) -> int:
+        """Swap in new knowledge atomically: all of it or, on any error, none of it.
+
+        Returns the knowledge *generation* after the swap: every article new or changed by it
+        is recorded in ``article_seen`` with a generation higher than any before (what topic
+        subscriptions are matched against), unchanged ones keep theirs.
+        """
         self._check_writable()
         async with self._write_lock:
-            await self._replace_knowledge(data)
+            return await self._replace_knowledge(data)
 
-    async def _replace_knowledge(self, data: KnowledgeData) -> None:
+    async def _replace_knowledge(self, data: KnowledgeData) -> int:
         conn = self._conn
+        seen_at = stamp(self.clock())
         try:
             await conn.execute("BEGIN IMMEDIATE")
+            async with conn.execute("SELECT COALESCE(MAX(generation), 0) FROM article_seen") as cur:
+                row = await cur.fetchone()
+            generation = (int(row[0]) if row else 0) + 1
+            await conn.executemany(
+                "INSERT INTO article_seen (url, content_hash, generation, first_seen, changed_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,"
+                " generation = excluded.generation, changed_at = excluded.changed_at"
+                " WHERE article_seen.content_hash != excluded.content_hash",
+                ((a.url, a.content_hash, generation, seen_at, seen_at) for a in data.articles),
+            )
+            async with conn.execute("SELECT COALESCE(MAX(generation), 0) FROM article_seen") as cur:
+                row = await cur.fetchone()
+            generation = int(row[0]) if row else 0
             await conn.execute("DELETE FROM facts")
             await conn.execute("DELETE FROM articles")
             await conn.execute("DELETE FROM index_blobs")
@@ -357,12 +447,13 @@ class Database:
             await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
             await conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                list(data.meta.items()),
+                [*data.meta.items(), ("generation", str(generation))],
             )
             await conn.commit()
         except BaseException:
             await conn.rollback()
             raise
+        return generation
 
     async def load_knowledge(self) -> KnowledgeData | None:
         """The stored knowledge, or None when no reload has run yet."""
@@ -485,3 +576,158 @@ class Database:
         ) as cur:
             disliked = [(r[0], int(r[1])) for r in await cur.fetchall()]
         return Stats(total, answered, median, unanswered, disliked)
+
+    # -- topic subscriptions, deliveries and digests ----------------------------------------------
+
+    async def generation(self) -> int:
+        """The knowledge generation of the stored index (0 before the first reload)."""
+        async with self._conn.execute("SELECT value FROM meta WHERE key = 'generation'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def add_subscription(self, chat_id: int, topic: str, topic_key: str, generation: int, cap: int) -> str:
+        """ "added", "exists" (the chat follows this topic already) or "full" (``cap`` topics already)."""
+        self._check_writable()
+        async with self._write_lock:
+            conn = self._conn
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                async with conn.execute(
+                    "SELECT COUNT(*), COALESCE(SUM(topic_key = ?), 0) FROM subscriptions WHERE chat_id = ?",
+                    (topic_key, chat_id),
+                ) as cur:
+                    row = await cur.fetchone()
+                count, same = (int(row[0]), int(row[1])) if row else (0, 0)
+                if same:
+                    outcome = "exists"
+                elif count >= cap:
+                    outcome = "full"
+                else:
+                    await conn.execute(
+                        "INSERT INTO subscriptions (chat_id, topic, topic_key, created_at, checked_generation)"
+                        " VALUES (?,?,?,?,?)",
+                        (chat_id, topic, topic_key, stamp(self.clock()), generation),
+                    )
+                    outcome = "added"
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+            return outcome
+
+    async def subscriptions(self, chat_id: int | None = None) -> list[Subscription]:
+        """The topics of one chat (or of every chat), in the order they were added."""
+        sql = "SELECT id, chat_id, topic, topic_key, created_at, checked_generation FROM subscriptions"
+        args: tuple[int, ...] = ()
+        if chat_id is not None:
+            sql += " WHERE chat_id = ?"
+            args = (chat_id,)
+        async with self._conn.execute(sql + " ORDER BY id", args) as cur:
+            rows = await cur.fetchall()
+        return [Subscription(r[0], r[1], r[2], r[3], unstamp(r[4]), r[5]) for r in rows]
+
+    async def remove_subscription(
+        self, chat_id: int, *, sub_id: int | None = None, topic_key: str | None = None
+    ) -> bool:
+        """Remove one topic of a chat, by id or by folded topic; False when the chat has no such topic."""
+        self._check_writable()
+        async with self._write_lock:
+            cur = await self._conn.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND (id = ? OR topic_key = ?)",
+                (chat_id, sub_id, topic_key),
+            )
+            await self._conn.commit()
+            return cur.rowcount > 0
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Delete a chat's topics, digest and delivery record (a chat that blocked the bot, /privacy)."""
+        self._check_writable()
+        async with self._write_lock:
+            conn = self._conn
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                cur = await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+                removed = cur.rowcount
+                await conn.execute("DELETE FROM digests WHERE chat_id = ?", (chat_id,))
+                await conn.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+        await self._forget_deleted()
+        return removed
+
+    async def changed_since(self, generation: int, up_to: int) -> list[SeenArticle]:
+        """Articles added or changed by the reloads after ``generation`` up to ``up_to``, oldest first."""
+        async with self._conn.execute(
+            "SELECT url, generation, changed_at FROM article_seen WHERE generation > ? AND generation <= ?"
+            " ORDER BY generation, url",
+            (generation, up_to),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [SeenArticle(r[0], r[1], unstamp(r[2])) for r in rows]
+
+    async def seen_between(self, after: datetime, until: datetime) -> list[SeenArticle]:
+        """Articles added or changed in ``(after, until]``, oldest first (for digests)."""
+        async with self._conn.execute(
+            "SELECT url, generation, changed_at FROM article_seen WHERE changed_at > ? AND changed_at <= ?"
+            " ORDER BY changed_at, url",
+            (stamp(after), stamp(until)),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [SeenArticle(r[0], r[1], unstamp(r[2])) for r in rows]
+
+    async def delivered(self, chat_id: int) -> set[str]:
+        """The URLs already pushed to a chat."""
+        async with self._conn.execute("SELECT url FROM deliveries WHERE chat_id = ?", (chat_id,)) as cur:
+            return {str(r[0]) for r in await cur.fetchall()}
+
+    async def record_delivery(self, chat_id: int, urls: Sequence[str]) -> None:
+        self._check_writable()
+        async with self._write_lock:
+            now = stamp(self.clock())
+            await self._conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (chat_id, url, sent_at) VALUES (?,?,?)",
+                [(chat_id, url, now) for url in urls],
+            )
+            await self._conn.commit()
+
+    async def mark_checked(self, sub_ids: Sequence[int], generation: int) -> None:
+        """Every article up to ``generation`` has been matched against these subscriptions."""
+        self._check_writable()
+        async with self._write_lock:
+            await self._conn.executemany(
+                "UPDATE subscriptions SET checked_generation = ? WHERE id = ? AND checked_generation < ?",
+                [(generation, sub_id, generation) for sub_id in sub_ids],
+            )
+            await self._conn.commit()
+
+    async def set_digest(self, chat_id: int, at: str | None) -> None:
+        """Send a chat its daily digest at ``at`` ("HH:MM", Vietnam time), or never (None)."""
+        self._check_writable()
+        async with self._write_lock:
+            if at is None:
+                await self._conn.execute("DELETE FROM digests WHERE chat_id = ?", (chat_id,))
+            else:
+                await self._conn.execute(
+                    "INSERT INTO digests (chat_id, at, last_sent) VALUES (?,?,?)"
+                    " ON CONFLICT(chat_id) DO UPDATE SET at = excluded.at",
+                    (chat_id, at, stamp(self.clock())),
+                )
+            await self._conn.commit()
+
+    async def digests(self, chat_id: int | None = None) -> list[DigestSetting]:
+        sql = "SELECT chat_id, at, last_sent FROM digests"
+        args: tuple[int, ...] = ()
+        if chat_id is not None:
+            sql += " WHERE chat_id = ?"
+            args = (chat_id,)
+        async with self._conn.execute(sql + " ORDER BY chat_id", args) as cur:
+            rows = await cur.fetchall()
+        return [DigestSetting(r[0], r[1], unstamp(r[2])) for r in rows]
+
+    async def digest_sent(self, chat_id: int, until: datetime) -> None:
+        self._check_writable()
+        async with self._write_lock:
+            await self._conn.execute("UPDATE digests SET last_sent = ? WHERE chat_id = ?", (stamp(until), chat_id))
+            await self._conn.commit()

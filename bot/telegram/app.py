@@ -37,7 +37,7 @@ from bot.reasons_vi import vi
 from bot.salt import user_hash_salt
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
-from bot.telegram import handlers
+from bot.telegram import handlers, news
 from bot.telegram.delivery import RetryingRateLimiter
 from bot.telegram.health import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
 from bot.telegram.logs import configure_logging
@@ -85,6 +85,7 @@ async def _post_init(application: App) -> None:
         application.job_queue.run_repeating(_purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge")
         if schedule_feed_refresh(application.job_queue, data.service, settings) is not None:
             log.info("refreshing %d feed(s) every %d min", len(settings.feeds), settings.feed_refresh_minutes)
+        data.news_listener = await news.start_news(application.job_queue, data.news)
     log.info("bot @%s ready: %d articles", application.bot.username, len(data.service.sources()))
 
 
@@ -129,6 +130,9 @@ async def _beat(settings: Settings) -> None:
 
 async def _post_shutdown(application: App) -> None:
     data = application.bot_data
+    if data.news_listener is not None and data.service_ is not None:
+        data.service_.remove_reload_listener(data.news_listener)
+        data.news_listener = None
     if data.owns_http and data.http_ is not None:
         await data.http_.aclose()
         data.http_ = None
@@ -154,9 +158,14 @@ def add_handlers(application: App) -> None:
             CommandHandler("reload", handlers.reload, filters=fresh),
             CommandHandler("stats", handlers.stats, filters=fresh),
             CommandHandler("add", handlers.add, filters=fresh),
+            CommandHandler(["theodoi", "follow"], news.follow, filters=fresh),
+            CommandHandler(["huytheodoi", "unfollow"], news.unfollow, filters=fresh),
+            CommandHandler(["tinmoi", "latest"], news.latest, filters=fresh),
+            CommandHandler(["bantin", "digest"], news.digest, filters=fresh),
             MessageHandler(new_text & private, handlers.private_text),
             MessageHandler(new_text & groups, handlers.group_text),
             MessageHandler(fresh & filters.COMMAND & private, handlers.unknown_command),
+            CallbackQueryHandler(news.button, pattern=news.BUTTONS),
             CallbackQueryHandler(handlers.button),
             InlineQueryHandler(handlers.inline_query),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, handlers.edited_command),

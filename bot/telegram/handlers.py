@@ -45,7 +45,7 @@ def _data(context: Context) -> BotData:
     return context.bot_data
 
 
-async def _reply(message: Message, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+async def reply(message: Message, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
     """Reply in HTML; in groups as a reply to the question, so the thread stays readable."""
     quote = None
     if message.chat.type != ChatType.PRIVATE:
@@ -118,7 +118,7 @@ async def start(update: Update, context: Context) -> None:
         await ensure_admin_menu(context.bot, data, message.chat.id)
     titles = [a.title for a in data.service.sources()]
     html = render.help_html(context.bot.username, titles, group=message.chat.type != ChatType.PRIVATE, admin=admin)
-    await _reply(message, html)
+    await reply(message, html)
 
 
 # -- questions ----------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ async def _answer(update: Update, context: Context, question: str) -> None:
         if verdict is Verdict.SILENT:
             return
         if verdict is Verdict.NOTIFY:
-            await _reply(message, escape(render.FLOOD_NOTICE))
+            await reply(message, escape(render.FLOOD_NOTICE))
             return
     started = time.perf_counter()
     answer = await data.service.ask(question, limit=PAGE + 1)
@@ -152,7 +152,7 @@ async def _answer(update: Update, context: Context, question: str) -> None:
     except (StorageError, sqlite3.Error) as exc:  # locked, read-only or full: answer anyway
         log.warning("question not logged: %s", exc)
         log_id = None
-    await _reply(message, render.answer_html(answer, 0, PAGE), _answer_markup(answer, log_id, 0))
+    await reply(message, render.answer_html(answer, 0, PAGE), _answer_markup(answer, log_id, 0))
 
 
 def _answer_markup(answer: Answer, log_id: int | None, offset: int) -> InlineKeyboardMarkup | None:
@@ -215,7 +215,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    await _reply(message, escape("Lệnh không có. Gõ /help để xem hướng dẫn, hoặc gõ thẳng câu hỏi."))
+    await reply(message, escape("Lệnh không có. Gõ /help để xem hướng dẫn, hoặc gõ thẳng câu hỏi."))
 
 
 # -- buttons ------------------------------------------------------------------------------------
@@ -272,7 +272,8 @@ async def _delete_history(query: CallbackQuery, context: Context) -> None:
     data = _data(context)
     user_hash = data.user_hash(query.from_user.id)
     deleted = await data.service.db.delete_user_history(user_hash) if user_hash else 0
-    await query.answer(f"Đã xoá {deleted} câu hỏi của bạn khỏi lịch sử.", show_alert=True)
+    topics = await data.news.forget_chat(query.from_user.id)  # the topics of their private chat
+    await query.answer(f"Đã xoá {deleted} câu hỏi và {topics} chủ đề theo dõi của bạn.", show_alert=True)
 
 
 # -- sources ------------------------------------------------------------------------------------
@@ -290,7 +291,7 @@ async def sources(update: Update, context: Context) -> None:
     if message is None:
         return
     html, markup = _sources_view(context, 0)
-    await _reply(message, html, markup)
+    await reply(message, html, markup)
 
 
 async def _sources_page(query: CallbackQuery, context: Context, page: int) -> None:
@@ -306,8 +307,14 @@ async def privacy(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    days = _data(context).config.query_log_retention_days
-    await _reply(message, render.PRIVACY_HTML.format(days=days), keyboards.privacy_keyboard())
+    data = _data(context)
+    days = data.config.query_log_retention_days
+    # A user's own topics are those of their private chat with the bot (its id is the user's).
+    user = update.effective_user
+    subs = await data.news.topics(user.id) if user else []
+    digests = await data.news.digest_settings(user.id) if user else []
+    html = render.privacy_html(days, [s.topic for s in subs], digests[0].at if digests else None)
+    await reply(message, html, keyboards.privacy_keyboard())
 
 
 # -- admin --------------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ async def _admin_message(update: Update, context: Context, command: str) -> Mess
     user = update.effective_user
     if not data.is_admin(user.id if user else None):
         log.warning("refused /%s from non-admin user %s", command, data.user_hash(user.id if user else None))
-        await _reply(message, escape(render.HELP_REFUSED))
+        await reply(message, escape(render.HELP_REFUSED))
         return None
     if message.chat.type == ChatType.PRIVATE:
         await ensure_admin_menu(context.bot, data, message.chat.id)
@@ -347,7 +354,7 @@ async def reload(update: Update, context: Context) -> None:
 async def _admin_report(message: Message, full_html: str, counts_html: str) -> None:
     """In private: the full report. In a group: counts only, the full report to the admin in private."""
     if message.chat.type == ChatType.PRIVATE or message.from_user is None:
-        await _reply(message, full_html)
+        await reply(message, full_html)
         return
     try:
         await message.get_bot().send_message(
@@ -356,7 +363,7 @@ async def _admin_report(message: Message, full_html: str, counts_html: str) -> N
         note = group_reports.SENT_PRIVATELY
     except (Forbidden, BadRequest):  # the admin never opened a private chat with the bot
         note = group_reports.OPEN_PRIVATE_CHAT
-    await _reply(message, f"{counts_html}\n{escape(note)}")
+    await reply(message, f"{counts_html}\n{escape(note)}")
 
 
 def add_url(args: Sequence[str] | None) -> str | None:
@@ -373,7 +380,7 @@ async def add(update: Update, context: Context) -> None:
         return
     url = add_url(context.args)
     if url is None:
-        await _reply(message, render.ADD_USAGE_HTML)
+        await reply(message, render.ADD_USAGE_HTML)
         return
     data = _data(context)
     with suppress(TelegramError):  # "typing…" while fetching is a courtesy only
@@ -386,7 +393,7 @@ async def add(update: Update, context: Context) -> None:
         len(report.added), len(report.updated), len(report.unchanged), len(report.skipped),
     )  # fmt: skip
     titles = {row.url: row.title for row in data.service.sources()}
-    await _reply(message, render.ingest_html(report, titles))
+    await reply(message, render.ingest_html(report, titles))
 
 
 async def stats(update: Update, context: Context) -> None:
@@ -452,6 +459,6 @@ async def error(update: object, context: Context) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer(render.ERROR_TEXT[: render.MAX_CALLBACK_TEXT])
         elif update.effective_message is not None and update.inline_query is None:
-            await _reply(update.effective_message, escape(render.ERROR_TEXT))
+            await reply(update.effective_message, escape(render.ERROR_TEXT))
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", type(exc).__name__)

@@ -6,7 +6,9 @@ database (the query-log id), so buttons keep working after a restart:
 * ``m:<log_id>:<offset>`` - show the results from ``offset`` of the logged question
 * ``f:<log_id>:<+1|-1>`` - 👍 / 👎 feedback on the answer
 * ``s:<page>`` - a page of /sources
-* ``p:del`` - delete my query history (/privacy)
+* ``p:del`` - delete my query history and this chat's topics (/privacy)
+* ``u:<subscription id>`` - stop following one topic (/theodoi)
+* ``n:<page>[:<topic>]`` - a page of the newest articles, of one topic when given (/tinmoi)
 """
 
 from __future__ import annotations
@@ -43,11 +45,26 @@ class DeleteHistory:
     pass
 
 
-Action = More | Feedback | SourcesPage | DeleteHistory
+@dataclass(frozen=True)
+class Unfollow:
+    subscription_id: int
+
+
+@dataclass(frozen=True)
+class LatestPage:
+    page: int
+    topic: str | None = None
+
+
+Action = More | Feedback | SourcesPage | DeleteHistory | Unfollow | LatestPage
 
 _MORE = re.compile(r"m:(\d{1,18}):(\d{1,4})")
 _FEEDBACK = re.compile(r"f:(\d{1,18}):([+-]1)")
 _SOURCES = re.compile(r"s:(\d{1,5})")
+_UNFOLLOW = re.compile(r"u:(\d{1,18})")
+_LATEST = re.compile(r"n:(\d{1,4})(?::(.+))?", re.DOTALL)
+# Room for a topic in a /tinmoi page button (64 bytes in all).
+MAX_TOPIC_BYTES = MAX_CALLBACK_BYTES - len("n:9999:")
 
 
 def encode(action: Action) -> str:
@@ -60,6 +77,10 @@ def encode(action: Action) -> str:
             data = f"s:{page}"
         case DeleteHistory():
             data = "p:del"
+        case Unfollow(subscription_id):
+            data = f"u:{subscription_id}"
+        case LatestPage(page, topic):
+            data = f"n:{page}" if topic is None else f"n:{page}:{topic}"
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError("callback data longer than 64 bytes")
     return data
@@ -77,6 +98,10 @@ def decode(data: str | None) -> Action | None:
         return SourcesPage(int(m[1]))
     if data == "p:del":
         return DeleteHistory()
+    if m := _UNFOLLOW.fullmatch(data):
+        return Unfollow(int(m[1]))
+    if m := _LATEST.fullmatch(data):
+        return LatestPage(int(m[1]), m[2])
     return None
 
 
@@ -116,4 +141,24 @@ def sources_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:
 
 
 def privacy_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button("🗑 Xoá lịch sử câu hỏi của tôi", DeleteHistory())]])
+    return InlineKeyboardMarkup([[_button("🗑 Xoá lịch sử câu hỏi và chủ đề theo dõi của tôi", DeleteHistory())]])
+
+
+def topics_keyboard(subscriptions: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """One "stop following" button per (subscription id, topic)."""
+    rows = [[_button(f"❌ Bỏ theo dõi: {shorten_label(topic)}", Unfollow(sub_id))] for sub_id, topic in subscriptions]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def shorten_label(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def latest_keyboard(page: int, pages: int, topic: str | None) -> InlineKeyboardMarkup | None:
+    """Previous/next page of /tinmoi; the topic rides in the button (it must fit: see :func:`paging_topic`)."""
+    nav: list[InlineKeyboardButton] = []
+    if page > 0:
+        nav.append(_button("« Mới hơn", LatestPage(page - 1, topic)))
+    if page + 1 < pages:
+        nav.append(_button("Cũ hơn »", LatestPage(page + 1, topic)))
+    return InlineKeyboardMarkup([nav]) if nav else None

@@ -16,12 +16,19 @@ PRIVATE_COMMANDS = (
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("cchc", "Hỏi về cải cách hành chính"),
     BotCommand("sources", "Danh sách bài viết bot đang biết"),
+    BotCommand("theodoi", "Theo dõi một chủ đề: /theodoi PAR INDEX"),
+    BotCommand("huytheodoi", "Bỏ theo dõi chủ đề"),
+    BotCommand("tinmoi", "Bài viết mới nhất: /tinmoi [chủ đề]"),
+    BotCommand("bantin", "Bản tin hằng ngày: /bantin 07:30"),
     BotCommand("privacy", "Quyền riêng tư, xoá lịch sử câu hỏi"),
 )
 GROUP_COMMANDS = (
     BotCommand("cchc", "Hỏi về cải cách hành chính: /cchc câu hỏi"),
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("sources", "Danh sách bài viết bot đang biết"),
+    BotCommand("theodoi", "Nhóm theo dõi một chủ đề (quản trị viên nhóm)"),
+    BotCommand("tinmoi", "Bài viết mới nhất: /tinmoi [chủ đề]"),
+    BotCommand("bantin", "Bản tin hằng ngày của nhóm: /bantin 07:30"),
 )
 ADMIN_COMMANDS = (
     *PRIVATE_COMMANDS,

@@ -130,11 +130,11 @@ def highlight(text: str, matched: Iterable[str]) -> str:
     return "".join(out)
 
 
-def _fact(r: SearchResult, limit: int = MAX_FACT) -> str:
+def fact_html(r: SearchResult, limit: int = MAX_FACT) -> str:
     return highlight(shorten(r.text, limit), r.matched)
 
 
-def _fit_blocks(blocks: Sequence[str], required: int, sep: str = "\n\n") -> str:
+def fit_blocks(blocks: Sequence[str], required: int, sep: str = "\n\n") -> str:
     """Join ``blocks``, dropping optional ones (after ``required``) from the end until it fits."""
     keep = list(blocks)
     while len(keep) > required and not fits(sep.join(keep)):
@@ -155,17 +155,17 @@ def answer_html(answer: Answer, offset: int = 0, page: int = 3) -> str:
         return escape("Không còn kết quả nào khác.")
     if offset == 0:
         best, *more = shown
-        blocks = [f"📌 {_fact(best)}\n— {citation(best)}"]
+        blocks = [f"📌 {fact_html(best)}\n— {citation(best)}"]
         if more:
             blocks.append("<b>Thông tin liên quan:</b>")
-            blocks.extend(f"• {_fact(r, 600)}\n  — {citation(r)}" for r in more)
-        return _fit_blocks(blocks, required=1)
+            blocks.extend(f"• {fact_html(r, 600)}\n  — {citation(r)}" for r in more)
+        return fit_blocks(blocks, required=1)
     first = offset + 1
     span = f"{first}" if len(shown) == 1 else f"{first}–{offset + len(shown)}"
     question = escape(shorten(answer.question, 200))
     blocks = [f"<b>Kết quả thêm ({span})</b> cho: <i>{question}</i>"]
-    blocks.extend(f"{first + i}. {_fact(r, 800)}\n  — {citation(r)}" for i, r in enumerate(shown))
-    return _fit_blocks(blocks, required=2)
+    blocks.extend(f"{first + i}. {fact_html(r, 800)}\n  — {citation(r)}" for i, r in enumerate(shown))
+    return fit_blocks(blocks, required=2)
 
 
 def not_found_html(answer: Answer, topics: int = 5) -> str:
@@ -176,12 +176,12 @@ def not_found_html(answer: Answer, topics: int = 5) -> str:
         lines.extend(f"• {escape(shorten(t, MAX_TITLE))}" for t in answer.suggestions[:topics])
         blocks.append("\n".join(lines))
         blocks.append("Gõ /sources để xem danh sách bài viết.")
-    return _fit_blocks(blocks, required=1)
+    return fit_blocks(blocks, required=1)
 
 
 def inline_html(r: SearchResult) -> str:
     """The message an inline result sends: one fact with its citation."""
-    return _fit_blocks([f"📌 {_fact(r)}\n— {citation(r)}"], required=1)
+    return fit_blocks([f"📌 {fact_html(r)}\n— {citation(r)}"], required=1)
 
 
 def inline_description(r: SearchResult) -> str:
@@ -210,10 +210,24 @@ def help_html(bot_username: str | None, titles: Sequence[str], *, group: bool = 
         lines.append(f"<b>Tôi đang biết {len(titles)} bài viết</b>, ví dụ:")
         lines.extend(f"• {escape(shorten(t, MAX_TITLE))}" for t in titles[:5])
     lines.append("")
+    lines.append("<b>Theo dõi tin mới:</b>")
+    where = "cả nhóm" if group else "bạn"
+    lines.append(
+        f"• <code>/theodoi PAR INDEX</code>: khi có bài mới về chủ đề, bot gửi cho {where} câu liên quan nhất"
+        " kèm liên kết (gõ không dấu, viết tắt đều được: <code>/theodoi de an 06</code>)."
+    )
+    lines.append("• <code>/theodoi</code>: xem và bỏ các chủ đề đang theo dõi; <code>/huytheodoi chủ đề</code> để bỏ.")
+    lines.append("• <code>/tinmoi</code>: bài mới nhất; <code>/tinmoi chữ ký số</code>: bài mới nhất về một chủ đề.")
+    lines.append(
+        "• <code>/bantin 07:30</code>: bản tin mỗi sáng lúc 7:30 các bài mới theo chủ đề; <code>/bantin tat</code> để tắt."
+    )
+    if group:
+        lines.append("Trong nhóm, chỉ quản trị viên nhóm thay đổi được chủ đề và bản tin.")
+    lines.append("")
     lines.append("Lệnh: /sources danh sách bài viết · /privacy quyền riêng tư · /help hướng dẫn")
     if admin:
         lines.append("Quản trị: /reload nạp lại dữ liệu · /stats thống kê · <code>/add URL</code> thêm bài viết")
-    return _fit_blocks(["\n".join(lines)], required=1)
+    return fit_blocks(["\n".join(lines)], required=1)
 
 
 def sources_pages(count: int, per_page: int) -> int:
@@ -231,7 +245,7 @@ def sources_html(rows: Sequence[ArticleRow], page: int, per_page: int) -> str:
         f"{start + i + 1}. {link(a.title, a.url)}\n    {escape(a.site)}, {a.published:%d/%m/%Y}"
         for i, a in enumerate(rows[start : start + per_page])
     ]
-    return _fit_blocks([head, *items], required=1)
+    return fit_blocks([head, *items], required=1)
 
 
 def stats_html(stats: Stats, days: int) -> str:
@@ -253,7 +267,7 @@ def stats_html(stats: Stats, days: int) -> str:
             "<b>Câu trả lời bị đánh giá 👎:</b>\n"
             + "\n".join(f"• {escape(shorten(q, 300))} ({n})" for q, n in stats.disliked)
         )
-    return _fit_blocks(blocks, required=1)
+    return fit_blocks(blocks, required=1)
 
 
 def _report_lists(report: ReloadReport) -> list[str]:
@@ -279,13 +293,13 @@ def reload_html(report: ReloadReport) -> str:
         f"✅ <b>Đã nạp lại dữ liệu</b>: {len(report.loaded)} bài viết, {report.facts} câu,"
         f" trong {report.seconds:.2f} giây."
     )
-    return _fit_blocks([head, *_report_lists(report)], required=1)
+    return fit_blocks([head, *_report_lists(report)], required=1)
 
 
 def reload_error_html(message: str, report: ReloadReport | None) -> str:
     """``message``: the English reason of the failure (shown in Vietnamese)."""
     head = f"⚠️ <b>Nạp lại thất bại</b>, dữ liệu cũ vẫn được dùng.\n{escape(shorten(vi(message), 500))}"
-    return _fit_blocks([head, *(_report_lists(report) if report else [])], required=1)
+    return fit_blocks([head, *(_report_lists(report) if report else [])], required=1)
 
 
 ADD_USAGE_HTML = (
@@ -345,7 +359,7 @@ def ingest_html(report: IngestReport, titles: Mapping[str, str]) -> str:
         )
     if report.reload is not None:
         blocks.extend(_report_lists(report.reload))
-    return _fit_blocks(blocks, required=2)
+    return fit_blocks(blocks, required=2)
 
 
 PRIVACY_HTML = (
@@ -354,8 +368,33 @@ PRIVACY_HTML = (
     " hay không, thời gian xử lý và đánh giá 👍/👎 của bạn. Bot <b>không</b> lưu tên, số điện thoại hay ID"
     " Telegram của bạn: chỉ lưu một mã băm một chiều của ID để bạn có thể tự xoá lịch sử của mình."
     " Dữ liệu cũ được tự động xoá sau {days} ngày.\n\n"
-    "Bấm nút bên dưới để xoá toàn bộ câu hỏi bạn đã gửi."
+    "Chủ đề theo dõi và giờ bản tin được lưu theo mã cuộc trò chuyện (để gửi tin), cùng danh sách bài đã gửi"
+    " để không gửi trùng.\n\n"
+    "Bấm nút bên dưới để xoá toàn bộ câu hỏi bạn đã gửi, cùng các chủ đề theo dõi và bản tin trong trò chuyện"
+    " riêng của bạn với bot."
 )
+
+
+def privacy_html(days: int, topics: Sequence[str], digest_at: str | None) -> str:
+    """/privacy: what is kept, and what this user follows in their private chat with the bot."""
+    return f"{PRIVACY_HTML.format(days=days)}\n\n{privacy_topics_text(topics, digest_at)}"
+
+
+def privacy_topics_text(topics: Sequence[str], digest_at: str | None) -> str:
+    """What /privacy says the user follows (already escaped)."""
+    if not topics and digest_at is None:
+        return "Bạn không theo dõi chủ đề nào trong trò chuyện riêng với bot."
+    parts = []
+    if topics:
+        parts.append(
+            "Trong trò chuyện riêng với bot, bạn đang theo dõi: "
+            + ", ".join(f"«{escape(shorten(t, 60))}»" for t in topics)
+            + "."
+        )
+    if digest_at is not None:
+        parts.append(f"Bản tin hằng ngày lúc {escape(digest_at)}.")
+    return " ".join(parts)
+
 
 HELP_REFUSED = "Xin lỗi, lệnh này chỉ dành cho quản trị viên của bot."
 FLOOD_NOTICE = "Bạn đang hỏi hơi nhanh 🙂 Vui lòng đợi khoảng một phút rồi hỏi tiếp nhé."

@@ -14,6 +14,8 @@ import httpx
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.models import ReloadReport
+from bot.news import NewsDesk
 from bot.service import SearchService
 from bot.storage import hash_user
 from bot.telegram.transport import AiohttpRequest
@@ -107,6 +109,8 @@ class BotData:
     polling: PollingRequest | None = None  # the getUpdates request, when long polling (liveness)
     salt: str | None = None  # of the user hashes (bot/salt.py), set by build_application
     transports: tuple[AiohttpRequest, ...] = ()  # the Bot API connections build_application made
+    news_: NewsDesk | None = None  # topic subscriptions and pushes over the service (post_init)
+    news_listener: Callable[[ReloadReport], None] | None = None  # schedules pushes after each reload
 
     @property
     def config(self) -> Settings:
@@ -119,6 +123,13 @@ class BotData:
         if self.service_ is None:
             raise RuntimeError("the search service is not open yet (post_init has not run)")
         return self.service_
+
+    @property
+    def news(self) -> NewsDesk:
+        """The news desk over the service (made on first use: it holds no resources of its own)."""
+        if self.news_ is None:
+            self.news_ = NewsDesk(self.service)
+        return self.news_
 
     @property
     def http(self) -> httpx.AsyncClient:

@@ -108,6 +108,7 @@ class _State:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     webhook_url: str = ""
     webhook_secret: str | None = None
+    admins: dict[int, set[int]] = field(default_factory=dict)  # group chat id -> its admins' user ids
 
 
 class BotApiEmulator:
@@ -458,6 +459,18 @@ class BotApiEmulator:
         self._state.commands.pop(self._scope_key(params), None)
         return True
 
+    def _m_getchatmember(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params)
+        user_id = self._int(params, "user_id")
+        user = {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"}
+        if chat["type"] == "private" or user_id not in self._state.admins.get(chat["id"], set()):
+            return {"status": "member", "user": user}
+        rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                  "can_change_info", "can_invite_users")  # fmt: skip
+        denied = ("can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories", "can_edit_stories",
+                  "can_delete_stories")  # fmt: skip
+        return {"status": "administrator", "user": user, **dict.fromkeys(rights, True), **dict.fromkeys(denied, False)}
+
     def _m_sendchataction(self, params: dict[str, Any]) -> Any:
         self._chat(params)
         return True
@@ -568,9 +581,10 @@ class BotApiEmulator:
         with self._cond:
             self._state.chats[user_id] = {"id": user_id, "type": "private", "first_name": f"U{user_id}"}
 
-    def add_group(self, chat_id: int, title: str = "Nhóm CCHC") -> None:
+    def add_group(self, chat_id: int, title: str = "Nhóm CCHC", admins: tuple[int, ...] = ()) -> None:
         with self._cond:
             self._state.chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+            self._state.admins[chat_id] = set(admins)
 
     def _entities(self, text: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

@@ -29,6 +29,7 @@ class RecordingRequest(BaseRequest):
 
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (status, description)
+    group_admins: set[int] = field(default_factory=set)  # users getChatMember calls administrators
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     async def initialize(self) -> None:
@@ -98,4 +99,10 @@ class RecordingRequest(BaseRequest):
             return self._message(params, int(params["message_id"]))
         if name == "getUpdates":
             return []
+        if name == "getChatMember":
+            uid = int(params["user_id"])
+            member = {"id": uid, "is_bot": False, "first_name": f"U{uid}"}
+            if uid not in self.group_admins:
+                return {"status": "member", "user": member}
+            return {"status": "creator", "user": member, "is_anonymous": False}
         return True
