@@ -284,3 +284,27 @@ async def test_open_service_on_folder_without_articles_fails_cleanly(
         assert service.sources() == []
     finally:
         await service.close()
+
+
+async def test_an_index_built_before_subscriptions_existed_is_upgraded_in_place(
+    tmp_path: Path, seed_folder: Path
+) -> None:
+    """A database of the previous schema (no 003_news) keeps its index; its articles count as already seen."""
+    path = tmp_path / "old.sqlite3"
+    old = await SearchService.open(path, seed_folder)
+    urls = [a.url for a in old.sources()]
+    await old.close()
+    with sqlite3.connect(path) as conn:  # back to schema 2, as a database of the previous release
+        for table in ("article_seen", "subscriptions", "deliveries", "digests"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DELETE FROM schema_migrations WHERE name = '003_news'")
+        conn.execute("DELETE FROM meta WHERE key = 'generation'")
+    service = await SearchService.open(path, seed_folder, build_if_empty=False)
+    try:
+        assert [a.url for a in service.sources()] == urls
+        assert service.generation == 0
+        assert _rows(path, "SELECT url, generation FROM article_seen") == [(u, 0) for u in urls]
+        await service.reload()  # nothing changed: nothing becomes new
+        assert _rows(path, "SELECT url, generation FROM article_seen") == [(u, 0) for u in urls]
+    finally:
+        await service.close()
