@@ -60,7 +60,7 @@ async def reply(message: Message, html: str, markup: InlineKeyboardMarkup | None
     )
 
 
-async def _edit(query: CallbackQuery, context: Context, html: str, markup: InlineKeyboardMarkup | None) -> bool:
+async def edit(query: CallbackQuery, context: Context, html: str, markup: InlineKeyboardMarkup | None) -> bool:
     """Edit the message of a button press, unless it already shows exactly this (Telegram refuses that)."""
     message = query.message
     if not isinstance(message, Message):
@@ -255,7 +255,7 @@ async def _more(query: CallbackQuery, context: Context, action: More) -> None:
         await query.answer("Không còn kết quả nào khác.")
         return
     html = render.answer_html(answer, action.offset, PAGE)
-    await _edit(query, context, html, _answer_markup(answer, action.log_id, action.offset))
+    await edit(query, context, html, _answer_markup(answer, action.log_id, action.offset))
     await query.answer()
 
 
@@ -296,7 +296,7 @@ async def sources(update: Update, context: Context) -> None:
 
 async def _sources_page(query: CallbackQuery, context: Context, page: int) -> None:
     html, markup = _sources_view(context, page)
-    await _edit(query, context, html, markup)
+    await edit(query, context, html, markup)
     await query.answer()
 
 

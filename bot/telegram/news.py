@@ -24,7 +24,7 @@ from bot.messages import TOPIC_PROBLEMS
 from bot.models import ReloadReport
 from bot.news import VIETNAM, ChatNews, NewsDesk, parse_digest_time, topic_key, topic_problem, utc_now
 from bot.telegram import keyboards, render_news
-from bot.telegram.handlers import NO_PREVIEW, reply
+from bot.telegram.handlers import NO_PREVIEW, edit, reply
 from bot.telegram.keyboards import LatestPage
 from bot.telegram.state import BotData, Context
 
@@ -84,23 +84,36 @@ async def _may_change_here(update: Update, context: Context) -> bool:
     return allowed
 
 
-async def _show_topics(message: Message, desk: NewsDesk) -> None:
-    subs = await desk.topics(message.chat.id)
-    digests = await desk.digest_settings(message.chat.id)
+async def _topics_view(desk: NewsDesk, chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The chat's topic list and digest time, with a remove button per topic."""
+    subs = await desk.topics(chat_id)
+    digests = await desk.digest_settings(chat_id)
     html = render_news.topics_html(subs, digests[0] if digests else None, desk.max_topics)
-    await reply(message, html, keyboards.topics_keyboard([(s.id, s.topic) for s in subs]))
+    return html, keyboards.topics_keyboard([(s.id, s.topic) for s in subs])
 
 
-async def follow(update: Update, context: Context) -> None:
-    """``/theodoi <chủ đề>`` (``/follow``): follow a topic; alone: the chat's topics, with remove buttons."""
+async def _show_topics(message: Message, desk: NewsDesk) -> None:
+    await reply(message, *await _topics_view(desk, message.chat.id))
+
+
+async def _topic_command(update: Update, context: Context) -> tuple[Message, NewsDesk, str] | None:
+    """(message, desk, topic) of /theodoi or /huytheodoi; None when there is no topic (the list is shown)."""
     message = update.effective_message
     if message is None:
-        return
+        return None
     desk = _desk(context)
     topic = _topic_arg(message)
     if not topic:
         await _show_topics(message, desk)
+        return None
+    return message, desk, topic
+
+
+async def follow(update: Update, context: Context) -> None:
+    """``/theodoi <chủ đề>`` (``/follow``): follow a topic; alone: the chat's topics, with remove buttons."""
+    if (command := await _topic_command(update, context)) is None:
         return
+    message, desk, topic = command
     problem = topic_problem(topic, desk.service.snapshot)
     if problem is not None:
         await reply(message, f"{escape(TOPIC_PROBLEMS[problem])}\n\n{render_news.FOLLOW_USAGE_HTML}")
@@ -114,14 +127,9 @@ async def follow(update: Update, context: Context) -> None:
 
 async def unfollow(update: Update, context: Context) -> None:
     """``/huytheodoi <chủ đề>`` (``/unfollow``); alone: the list with remove buttons."""
-    message = update.effective_message
-    if message is None:
+    if (command := await _topic_command(update, context)) is None:
         return
-    desk = _desk(context)
-    topic = _topic_arg(message)
-    if not topic:
-        await _show_topics(message, desk)
-        return
+    message, desk, topic = command
     if not await _may_change_here(update, context):
         return
     if await desk.unfollow(message.chat.id, topic=topic):
@@ -141,15 +149,7 @@ async def unfollow_button(query: CallbackQuery, context: Context, subscription_i
         return
     desk = _desk(context)
     removed = await desk.unfollow(message.chat.id, subscription_id=subscription_id)
-    subs = await desk.topics(message.chat.id)
-    digests = await desk.digest_settings(message.chat.id)
-    html = render_news.topics_html(subs, digests[0] if digests else None, desk.max_topics)
-    markup = keyboards.topics_keyboard([(s.id, s.topic) for s in subs])
-    try:
-        await query.edit_message_text(html, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      link_preview_options=NO_PREVIEW)  # fmt: skip
-    except BadRequest as exc:  # "message is not modified": two quick presses
-        log.info("topic list not edited: %s", exc)
+    await edit(query, context, *await _topics_view(desk, message.chat.id))
     await query.answer("Đã bỏ theo dõi." if removed else "Chủ đề này đã được bỏ trước đó.")
 
 
@@ -209,11 +209,7 @@ async def latest(update: Update, context: Context) -> None:
 
 async def latest_button(query: CallbackQuery, context: Context, action: LatestPage) -> None:
     html, markup = await _latest_view(_desk(context), action.page, action.topic)
-    try:
-        await query.edit_message_text(html, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      link_preview_options=NO_PREVIEW)  # fmt: skip
-    except BadRequest as exc:
-        log.info("latest page not edited: %s", exc)
+    await edit(query, context, html, markup)
     await query.answer()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.emulator.server import BotApiEmulator
@@ -72,6 +74,17 @@ class BotProcess:
             self.proc.kill()
             self.proc.wait()
             return -9
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[BotProcess]:
+        """Start the bot; on leaving, stop it and check it exited cleanly and never logged its token."""
+        self.start()
+        try:
+            yield self
+        finally:
+            code = self.stop()
+            assert code == 0, self.log_text()[-3000:]
+            assert TOKEN.split(":")[1] not in self.log_text()
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.logs)

@@ -38,14 +38,8 @@ def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = tmp_path_factory.mktemp("e2e-news")
     (root / "knowledge").mkdir()
     shutil.copy(SEED_PATH, root / "knowledge" / SEED_PATH.name)
-    process = BotProcess(emu, root)
-    process.start()
-    try:
+    with BotProcess(emu, root).running() as process:
         yield process
-    finally:
-        code = process.stop()
-        assert code == 0, process.log_text()[-3000:]
-        assert TOKEN not in process.log_text()
 
 
 def say(emu: BotApiEmulator, user: int, text: str, chat_id: int | None = None) -> str:
