@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.parsing import parse_article_file
+from bot.formats.seed import parse_article_file
 from bot.resources import bundled_knowledge_dir
-from bot.sentences import split_sentences
-from bot.textnorm import fold, tokens
+from bot.text.normalize import fold, tokens
+from bot.text.sentences import split_sentences
 
 # The dev set (synthetic test articles + questions), kept in the repository under eval/dev.
 DEV_DIR = Path(__file__).resolve().parent.parent / "eval" / "dev"

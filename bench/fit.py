@@ -1,7 +1,7 @@
 """Fit the ranker and the decline model: ``python -m bench.fit [--folds 5] [--seed 7] [--out FILE]``.
 
 1. Every set in ``eval/`` is asked against its knowledge base; each question's first-stage
-   candidates and their features (:data:`bot.ranking.CANDIDATE_FEATURES`) are collected, and each
+   candidates and their features (:data:`bot.search.ranking.CANDIDATE_FEATURES`) are collected, and each
    candidate is labelled by the scoring rule (right article, holds the expected piece).
 2. Questions are grouped by the **article** that answers them (unanswerable ones in small blocks
    of their own), and the groups are split into ``--folds`` folds with ``--seed``: every figure
@@ -11,7 +11,7 @@
    score distribution, with the threshold chosen on the training folds: the most declines of
    unanswerable questions that keep false declines of answerable ones within ``--max-false-decline``.
 4. Both are refitted on everything and written, with the cross-validated figures, to ``--out``
-   (the package's ``bot/ranker.json`` by default).  Same data, same seed: the same file.
+   (the package's ``bot/search/ranker.json`` by default).  Same data, same seed: the same file.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from bench.corpus import PROVINCES
 from bench.evalsets import SETS, EvalSet, build_snapshot
 from bench.quality import is_hit, norm, wilson
 from bench.questions import Question
-from bot.analysis import QueryPlan, plan_query
-from bot.parsing import parse_article_file
-from bot.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, Linear, RankModel
-from bot.search import RELATED_MIN_COVERAGE, Candidate, Searcher
-from bot.textnorm import clean, fold
+from bot.formats.seed import parse_article_file
+from bot.search.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, Linear, RankModel
+from bot.search.searcher import RELATED_MIN_COVERAGE, Candidate, Searcher
+from bot.text.analysis import QueryPlan, plan_query
+from bot.text.normalize import clean, fold
 
 FloatArray = npt.NDArray[np.float64]
-MODEL_PATH = Path(__file__).resolve().parent.parent / "bot" / "ranker.json"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "bot" / "search" / "ranker.json"
 UNANSWERABLE_BLOCK = 25  # consecutive unanswerable questions of a set that share a fold
 NEAR_COPIES = 150  # generated near-copy articles loaded beside each reform set's own, for training
 
@@ -54,7 +54,7 @@ class Item:
     group: str
     answerable: bool
     plan: QueryPlan | None
-    q: Any  # the searcher's per-question view (bot.search._Question)
+    q: Any  # the searcher's per-question view (bot.search.searcher._Question)
     cands: list[Candidate]
     labels: npt.NDArray[np.bool_]  # per candidate: it is a right answer
     folded: list[tuple[str, ...]]  # per candidate: its sentences' folded text (each is quoted once)

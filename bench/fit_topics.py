@@ -1,10 +1,10 @@
-"""Fit the topic model: when an article is about a followed topic (``bot/topic_model.json``).
+"""Fit the topic model: when an article is about a followed topic (``bot/search/topic_model.json``).
 
     python -m bench.fit_topics            # cross-validated figures, then fit on everything and write the file
     python -m bench.fit_topics --check    # only the figures; the file is left alone
 
 Each (topic, article) pair of ``eval/topics/topics.jsonl`` gives one row: the
-:data:`~bot.ranking.TOPIC_FEATURES` of the article's best fact under the shipped ranker (the
+:data:`~bot.search.ranking.TOPIC_FEATURES` of the article's best fact under the shipped ranker (the
 topic asked as a question, the candidates kept to that article), labelled by whether the
 article is listed for the topic. A logistic regression (L2) turns them into a probability and
 the threshold is the one with the best F1 on the training rows. The figures are
@@ -26,16 +26,16 @@ import numpy.typing as npt
 from bench.fit import fit_logistic
 from bench.quality import wilson
 from bench.topics import Topic, load_topics, topic_snapshot
-from bot.analysis import plan_query
-from bot.ranking import TOPIC_FEATURES, TOPIC_MODEL_FILE, Linear, TopicModel
-from bot.search import Searcher, Snapshot
-from bot.textnorm import clean
+from bot.search.ranking import TOPIC_FEATURES, TOPIC_MODEL_FILE, Linear, TopicModel
+from bot.search.searcher import Searcher, Snapshot
+from bot.text.analysis import plan_query
+from bot.text.normalize import clean
 
 FloatArray = npt.NDArray[np.float64]
 L2 = 0.01
 FOLDS = 5
 SEED = 7
-OUT = Path(__file__).resolve().parent.parent / "bot" / TOPIC_MODEL_FILE
+OUT = Path(__file__).resolve().parent.parent / "bot" / "search" / TOPIC_MODEL_FILE
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.questions import synthetic_questions
-from bot.parsing import article_facts, parse_article_file
+from bot.formats.seed import article_facts, parse_article_file
 from bot.resources import bundled_knowledge_dir
 from bot.service import SearchService
 from bot.telegram.handlers import PAGE

@@ -22,8 +22,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bench.questions import Question
-from bot.search import Searcher, Snapshot
-from bot.textnorm import fold
+from bot.search.searcher import Searcher, Snapshot
+from bot.text.normalize import fold
 
 # A "copy hit": the first result is the expected sentence or a synthetic copy of it (same words,
 # other numbers/names/province).  Diagnostic only: it separates "the ranking lost the sentence"

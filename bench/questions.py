@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.resources import bundled_knowledge_dir
-from bot.textnorm import fold
+from bot.text.normalize import fold
 
 KINDS = ("exact", "no_diacritics", "typo", "abbrev", "dropped")
 _ENDINGS = ("", "?", " là gì?", " bao nhiêu", " khi nào?", " ra sao", " thế nào?")

@@ -27,7 +27,7 @@ from bench.quality import Reply, score
 from bench.questions import Question, load
 from bot.models import FactKind
 from bot.service import SearchService
-from bot.textnorm import tokens
+from bot.text.normalize import tokens
 
 
 def pin_to_one_core() -> bool:

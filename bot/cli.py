@@ -19,7 +19,6 @@ from typing import Any, BinaryIO, NoReturn
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.fetch import make_client
 from bot.ingest import IngestReport, collect_articles, ingest_and_reload
 from bot.knowledge_dir import ensure_knowledge_dir
 from bot.messages import TOPIC_PROBLEMS
@@ -30,6 +29,7 @@ from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.render import answer_text
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
+from bot.web.fetch import make_client
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -421,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_bot(settings)
         if args.command == "health":
-            from bot.telegram.health import problems
+            from bot.health import problems
 
             found = problems(settings)
             print("; ".join(vi(p) for p in found) if found else "ok", file=sys.stderr if found else sys.stdout)

@@ -20,18 +20,18 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, Field
 
-from bot.article_limits import article_problem
 from bot.config import Settings
-from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, system_resolver
 from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_CONTENT_TYPES, FEED_SUFFIXES, article_from_item, feed_items, looks_like_feed
 from bot.formats.html import canonical_url, parse_html, same_host
+from bot.formats.limits import article_problem
+from bot.formats.loader import PARSERS, file_problem, load_folder, scan_folder
 from bot.formats.normal import article_file_name, normal_form
-from bot.loader import PARSERS, file_problem, load_folder, scan_folder
+from bot.formats.seed import ParseError
 from bot.models import Article, ReloadReport, SkippedFile
-from bot.parsing import ParseError
 from bot.service import ReloadError, SearchService
+from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, system_resolver
 
 IngestProgress = Callable[[str, int, int], None]  # (what, done, total)
 

@@ -2,7 +2,7 @@
 
 A topic is typed the way questions are (no diacritics, abbreviations, typos) and an article
 matches it when the answering pipeline, kept to that article's facts, would answer the topic
-(:meth:`bot.search.Searcher.match`): the same normalisation, ranker and calibrated decline.
+(:meth:`bot.search.searcher.Searcher.match`): the same normalisation, ranker and calibrated decline.
 
 What has been matched and pushed lives in SQLite (``bot/storage.py``): every reload records
 which articles it added or changed with a *generation* number; a subscription remembers the
@@ -22,14 +22,14 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.analysis import plan_query
-from bot.loader import LoadResult, load_folder
+from bot.formats.loader import LoadResult, load_folder
 from bot.messages import MAX_TOPIC_CHARS
 from bot.models import Article, SearchResult, TopicProblem
-from bot.search import Searcher, Snapshot
+from bot.search.searcher import Searcher, Snapshot
 from bot.service import SearchService, build_from_folder
 from bot.storage import ArticleRow, DigestSetting, Subscription
-from bot.textnorm import clean, fold
+from bot.text.analysis import plan_query
+from bot.text.normalize import clean, fold
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # digests are sent at the chat's time of day there
 MAX_TOPICS_PER_CHAT = 10

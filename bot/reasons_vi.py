@@ -26,7 +26,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
         "{feed} mục {n}{link}, chỉ có tóm tắt: trang {r_reason}",
     ),
     (r"(?P<feed>\S+) item (?P<n>\d+)(?P<link> \(.+\))?", "{feed} mục {n}{link}"),
-    # Folders and files (bot/loader.py, bot/ingest.py).
+    # Folders and files (bot/formats/loader.py, bot/ingest.py).
     (r"cannot read: (?P<err>.+)", "không đọc được: {err}"),
     (r"cannot parse: (?P<err>.+)", "không phân tích được: {err}"),
     (r"cannot write (?P<path>.+?): (?P<err>.+)", "không ghi được {path}: {err}"),
@@ -45,7 +45,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
     (r"no such file or folder", "không có tệp hay thư mục này"),
     (r"unsupported file type \(none\)", "loại tệp không được hỗ trợ (tệp không có đuôi)"),
     (r"unsupported file type (?P<suffix>.+)", "loại tệp không được hỗ trợ: {suffix}"),
-    # Duplicate notes of a reload (bot/loader.py).
+    # Duplicate notes of a reload (bot/formats/loader.py).
     (
         r"(?P<url>\S+): (?P<new>.+) \(published (?P<d1>[^)]+)\) replaces (?P<old>.+) \(published (?P<d2>[^)]+)\)",
         "{url}: {new} (đăng {d1}) thay cho {old} (đăng {d2})",
@@ -55,7 +55,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
         r"(?P<url>\S+): same content as (?P<other>\S+); (?P<source>.+) ignored",
         "{url}: cùng nội dung với {other}; bỏ qua {source}",
     ),
-    # Article size (bot/article_limits.py).
+    # Article size (bot/formats/limits.py).
     (
         r"article too large: (?P<n>[\d,]+) characters \(limit (?P<limit>[\d,]+)\)",
         "bài viết quá dài: {n} ký tự (giới hạn {limit})",
@@ -90,7 +90,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
         r"the limit of (?P<n>\d+) articles written by one ingest was reached",
         "đã đạt giới hạn {n} bài viết cho một lần nạp",
     ),
-    # Fetching (bot/fetch.py, bot/decoding.py).
+    # Fetching (bot/web/fetch.py, bot/web/decoding.py).
     (
         r"only http and https URLs are fetched, not 'a relative URL'",
         "chỉ tải địa chỉ http và https, không tải địa chỉ tương đối",
@@ -135,7 +135,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
     (r"truncated (?P<name>\S+) data", "dữ liệu {name} bị cắt cụt"),
     (r"timed out after (?P<n>[\d.]+) s", "hết thời gian chờ sau {n} giây"),
     (r"request failed: (?P<err>.+)", "yêu cầu thất bại: {err}"),
-    # Text encodings (bot/formats/encoding.py, bot/parsing.py).
+    # Text encodings (bot/formats/encoding.py, bot/formats/seed.py).
     (r"empty file", "tệp rỗng"),
     (r"file too large \((?P<n>\d+) bytes, limit (?P<limit>\d+)\)", "tệp quá lớn ({n} byte, giới hạn {limit})"),
     (r"binary file \(NUL bytes\), not text", "tệp nhị phân (có byte NUL), không phải văn bản"),
@@ -162,7 +162,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
         r"not UTF-8 text \(invalid byte at offset (?P<n>\d+)\)",
         "không phải văn bản UTF-8 (byte không hợp lệ tại vị trí {n})",
     ),
-    # The seed's line layout (bot/parsing.py) and the normal form (bot/formats/normal.py).
+    # The seed's line layout (bot/formats/seed.py) and the normal form (bot/formats/normal.py).
     (r"no text", "không có nội dung"),
     (r'no "Nguồn bài viết:" line with the article URL', 'không có dòng "Nguồn bài viết:" kèm địa chỉ bài viết'),
     (
@@ -268,7 +268,7 @@ _RULES_SOURCE: tuple[tuple[str, str], ...] = (
         "không mở hay tạo được cơ sở dữ liệu {path}: thư mục {folder} không cho phép ghi",
     ),
     (r"cannot open or create database (?P<path>.+?): (?P<err>.+)", "không mở hay tạo được cơ sở dữ liệu {path}: {err}"),
-    # Health of the running bot (bot/telegram/health.py).
+    # Health of the running bot (bot/health.py).
     (r"database (?P<path>.+) does not exist", "cơ sở dữ liệu {path} không tồn tại"),
     (r"the database holds no article", "cơ sở dữ liệu chưa có bài viết nào"),
     (

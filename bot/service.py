@@ -1,6 +1,6 @@
 """The search service: the one entry point the CLI and the Telegram handlers share.
 
-It owns the database and the current :class:`~bot.search.Snapshot`.  Questions are
+It owns the database and the current :class:`~bot.search.searcher.Snapshot`.  Questions are
 answered from whatever snapshot is current when they arrive; a reload parses and
 indexes in a worker thread, writes the new knowledge in one transaction and only then
 swaps the snapshot, so a failed reload leaves the old one serving.
@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot.builder import INDEX_FORMAT, build_knowledge, release_free_memory
-from bot.lexicon import LexiconError, load_lexicon
-from bot.loader import LoadResult, Progress, load_folder
+from bot.formats.loader import LoadResult, Progress, load_folder
+from bot.index.build import INDEX_FORMAT, build_knowledge, release_free_memory
 from bot.models import Answer, Reason, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
-from bot.search import Searcher, Snapshot
+from bot.search.searcher import Searcher, Snapshot
 from bot.storage import (
     BUSY_TIMEOUT,
     ArticleRow,
@@ -34,6 +33,7 @@ from bot.storage import (
     classify,
     move_aside,
 )
+from bot.text.lexicon import LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.analysis import Feature, Intent, fact_features, question_intent
-from bot.textnorm import fold
+from bot.text.analysis import Feature, Intent, fact_features, question_intent
+from bot.text.normalize import fold
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bot.builder import accented
-from bot.index import K1, B, BM25Builder, BM25Index
-from bot.parsing import parse_article_file
+from bot.formats.seed import parse_article_file
+from bot.index.bm25 import K1, B, BM25Builder, BM25Index
+from bot.index.build import accented
 from bot.resources import bundled_knowledge_dir
-from bot.sentences import split_sentences
-from bot.textnorm import token_pairs
+from bot.text.normalize import token_pairs
+from bot.text.sentences import split_sentences
 
 
 def reference_weights(docs: list[list[str]]) -> dict[tuple[str, int], float]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.formats.seed import parse_article_text
 from bot.models import TopicProblem
 from bot.news import (
     ChatNews,
@@ -17,7 +18,6 @@ from bot.news import (
     topic_key,
     topic_problem,
 )
-from bot.parsing import parse_article_text
 from bot.service import SearchService
 from tests.conftest import ServiceFactory
 from tests.helpers import (

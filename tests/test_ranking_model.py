@@ -9,7 +9,7 @@ import pytest
 
 from bench.evalsets import by_name
 from bench.fit import collect, cross_validate, fit_all, folds_of
-from bot.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, ModelError, RankModel, load_model
+from bot.search.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, ModelError, RankModel, load_model
 
 
 def test_the_shipped_model_matches_the_features_and_records_how_it_was_fitted() -> None:

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from bot import loader
-from bot.article_limits import MAX_ARTICLE_CHARS, article_problem
-from bot.fetch import FetchError, FetchPolicy, address_problem, check_url
+from bot.formats import loader
 from bot.formats.encoding import EncodingError, decode_bytes
 from bot.formats.feeds import Feed
 from bot.formats.jsonl import parse_jsonl_text
+from bot.formats.limits import MAX_ARTICLE_CHARS, article_problem
+from bot.formats.seed import ParseError, parse_article_text
 from bot.models import Article, ReloadReport, SkippedFile
-from bot.parsing import ParseError, parse_article_text
 from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.service import ReloadError, build_from_folder
 from bot.storage import classify
 from bot.telegram.render import html_to_text, reload_error_html, reload_html
+from bot.web.fetch import FetchError, FetchPolicy, address_problem, check_url
 
 
 def _looks_vietnamese(text: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.models import Answer
 from bot.service import SearchService
-from bot.textnorm import fold
+from bot.text.normalize import fold
 from tests.conftest import ServiceFactory
 from tests.corpus import (
     ABBREVIATION_CASES,

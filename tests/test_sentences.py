@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.parsing import article_facts, parse_article_file
-from bot.sentences import split_sentences
+from bot.formats.seed import article_facts, parse_article_file
+from bot.text.sentences import split_sentences
 from tests.helpers import SEED_PATH
 
 

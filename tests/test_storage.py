@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.builder import build_knowledge
-from bot.lexicon import load_lexicon
-from bot.loader import load_folder
+from bot.formats.loader import load_folder
+from bot.index.build import build_knowledge
 from bot.models import Answer
 from bot.resources import bundled_knowledge_dir
 from bot.service import ReloadError, SearchService
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database, hash_user
+from bot.text.lexicon import load_lexicon
 from tests.conftest import ServiceFactory
 from tests.corpus import ONE_STOP_URL, write_one_stop_article
 from tests.helpers import SEED_PATH, SEED_URL

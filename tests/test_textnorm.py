@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.textnorm import clean, fold, tokens, tone_canonical
+from bot.text.normalize import clean, fold, tokens, tone_canonical
 
 # Vietnamese letters in every tone, upper and lower case, plus spaces of several kinds and punctuation.
 _VOWELS = "aăâeêioôơuưy"

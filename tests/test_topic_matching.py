@@ -13,7 +13,7 @@ from bench.topics import load_topics, score, topic_snapshot
 from bot import cli
 from tests.helpers import NEWS_ARTICLES, NEWS_MATCHING, NEWS_TOPIC, SEED_PATH, write_news_articles
 
-MODEL = Path(fit_topics.__file__).resolve().parents[1] / "bot" / "topic_model.json"
+MODEL = Path(fit_topics.__file__).resolve().parents[1] / "bot" / "search" / "topic_model.json"
 
 
 def test_topic_matching_precision_and_recall_on_the_topics_set() -> None:

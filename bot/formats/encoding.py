@@ -12,7 +12,7 @@ import codecs
 import re
 import unicodedata
 
-from bot.parsing import ParseError
+from bot.formats.seed import ParseError
 
 MAX_TEXT_BYTES = 5_000_000
 

@@ -15,9 +15,9 @@ from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.html import canonical_url
 from bot.formats.normal import site_from_url
+from bot.formats.seed import VIETNAM_TZ, ParseError
 from bot.models import Article
-from bot.parsing import VIETNAM_TZ, ParseError
-from bot.textnorm import clean
+from bot.text.normalize import clean
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 MAX_FEED_ITEMS = 100  # items read from one feed; the rest are reported, not read

@@ -14,9 +14,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.formats.encoding import decode_bytes
 from bot.formats.normal import site_from_url
+from bot.formats.seed import VIETNAM_TZ, ParseError
 from bot.models import Article
-from bot.parsing import VIETNAM_TZ, ParseError
-from bot.textnorm import clean
+from bot.text.normalize import clean
 
 log = logging.getLogger(__name__)
 

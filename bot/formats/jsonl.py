@@ -15,7 +15,7 @@ from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.html import parse_datetime
 from bot.models import Article
-from bot.textnorm import clean
+from bot.text.normalize import clean
 
 JSONL_SUFFIXES = (".jsonl",)
 _TEXT_FIELDS = ("title", "site", "author", "caption")

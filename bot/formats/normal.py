@@ -3,7 +3,7 @@
 :func:`canonical_article` adjusts an article from any source so that it survives the layout
 (cleaned text, minute-precision Vietnam time, a domain as site, no body line the parser would
 take for a marker); :func:`format_article_text` writes it, and
-``bot.parsing.parse_article_text(format_article_text(a)) == a`` for every canonical ``a``.
+``bot.formats.seed.parse_article_text(format_article_text(a)) == a`` for every canonical ``a``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from bot.models import Article
-from bot.parsing import (
+from bot.formats.seed import (
     _IMAGE_LINE,
     _SITE,
     _SOURCE_MARKER,
@@ -22,7 +21,8 @@ from bot.parsing import (
     _strip_credit,
     parse_article_text,
 )
-from bot.textnorm import clean
+from bot.models import Article
+from bot.text.normalize import clean
 
 IMAGE_PLACEHOLDER = "anh.jpg"  # an image line: the layout puts the caption right after one
 MAX_CAPTION = 300

@@ -31,20 +31,20 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.feed_refresh import schedule_feed_refresh
-from bot.fetch import make_client
+from bot.health import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
 from bot.reasons_vi import vi
 from bot.salt import user_hash_salt
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
 from bot.telegram import handlers, news
 from bot.telegram.delivery import RetryingRateLimiter
-from bot.telegram.health import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
+from bot.telegram.jobs import schedule_feed_refresh
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_public_menus
 from bot.telegram.state import BotData, Context, FloodGuard
 from bot.telegram.transport import AiohttpRequest
 from bot.telegram.updates import PollingRequest
+from bot.web.fetch import make_client
 
 log = logging.getLogger(__name__)
 

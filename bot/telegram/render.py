@@ -21,14 +21,14 @@ from bot.messages import decline_text
 from bot.models import Answer, Reason, ReloadReport, SearchResult
 from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.storage import ArticleRow, Stats
-from bot.textnorm import clean, fold, has_vietnamese_marks
+from bot.text.normalize import clean, fold, has_vietnamese_marks
 
 MAX_MESSAGE = 4096
 MAX_FACT = 1000
 MAX_TITLE = 200
 MAX_CALLBACK_TEXT = 200
 
-# The tokenizer of bot.textnorm (numbers keep their inner , . /), applied to the shown text.
+# The tokenizer of bot.text.normalize (numbers keep their inner , . /), applied to the shown text.
 _TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
 
 NO_KNOWLEDGE_HINT = "Quản trị viên cần nạp dữ liệu (/reload)."

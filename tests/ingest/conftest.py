@@ -14,8 +14,8 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.fetch import make_client
 from bot.service import SearchService
+from bot.web.fetch import make_client
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest"
 FIXTURES_V2 = Path(__file__).resolve().parent.parent / "fixtures" / "ingest_v2"

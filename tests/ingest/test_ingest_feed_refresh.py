@@ -7,8 +7,8 @@ from datetime import timedelta
 from telegram.ext import ApplicationBuilder, CallbackContext
 
 from bot.config import Settings
-from bot.feed_refresh import JOB_NAME, refresh_feeds, schedule_feed_refresh
 from bot.service import SearchService
+from bot.telegram.jobs import JOB_NAME, refresh_feeds, schedule_feed_refresh
 
 from .conftest import LocalSite
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, check_url, fetch, make_client
+from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, check_url, fetch, make_client
 
 from .conftest import LocalSite, make_settings
 

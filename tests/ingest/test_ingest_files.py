@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import Settings
 from bot.formats.normal import article_file_name
+from bot.formats.seed import parse_article_file
 from bot.ingest import ingest, ingest_and_reload
-from bot.parsing import parse_article_file
 from bot.service import ReloadError, SearchService
 
 from .conftest import FIXTURES, FIXTURES_V2

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
-from bot.fetch import make_client
 from bot.ingest import ingest_and_reload
 from bot.service import SearchService
+from bot.web.fetch import make_client
 
 from .conftest import LocalSite, make_settings
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.article_limits import MAX_ARTICLE_CHARS, MAX_ARTICLE_FACTS
 from bot.config import Settings
+from bot.formats.limits import MAX_ARTICLE_CHARS, MAX_ARTICLE_FACTS
 from bot.ingest import ingest
 from bot.service import SearchService
 from tests.helpers import article_text, write_article

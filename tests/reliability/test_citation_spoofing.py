@@ -15,9 +15,9 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.fetch import make_client
 from bot.ingest import ingest_and_reload
 from bot.service import SearchService
+from bot.web.fetch import make_client
 from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings
 
 SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"

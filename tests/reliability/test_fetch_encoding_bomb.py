@@ -17,8 +17,8 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.decoding import DecodingError, StreamDecoder, TooLarge
-from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, fetch, make_client
+from bot.web.decoding import DecodingError, StreamDecoder, TooLarge
+from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, fetch, make_client
 
 INFLATED = 20_000_000
 BUDGET = 100_000

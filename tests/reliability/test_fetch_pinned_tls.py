@@ -14,7 +14,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.fetch import pinned_request
+from bot.web.fetch import pinned_request
 
 NAME = "rebind.example"
 

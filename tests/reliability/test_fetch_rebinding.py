@@ -13,7 +13,7 @@ import ipaddress
 import httpx
 import pytest
 
-from bot.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, fetch
+from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, fetch
 
 PUBLIC = "93.184.216.34"
 SECRET = b"<html><body><p>internal admin page: secret</p></body></html>"

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.formats.html import parse_html
+from bot.formats.seed import ParseError, parse_article_text
 from bot.models import Answer, Reason, ReloadReport, SearchResult, SkippedFile
-from bot.parsing import ParseError, parse_article_text
 from bot.service import SearchService
 from bot.storage import ArticleRow, Stats
 from bot.telegram import render
-from bot.textnorm import clean, fold, tokens
+from bot.text.normalize import clean, fold, tokens
 from tests.emulator.server import BotApiEmulator, Call
 from tests.helpers import article_text
 from tests.reliability.conftest import (

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 
 from bot.config import Settings
+from bot.formats.loader import MAX_FILE_BYTES, MAX_FOLDER_DEPTH
 from bot.ingest import ingest
-from bot.loader import MAX_FILE_BYTES, MAX_FOLDER_DEPTH
 from bot.service import SearchService
 from tests.helpers import write_article
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import SearchService
-from bot.textnorm import fold
+from bot.text.normalize import fold
 from tests.emulator.server import BotApiEmulator
 from tests.helpers import SEED_PATH, write_article
 from tests.telegram.process import ADMIN, TOKEN, BotProcess

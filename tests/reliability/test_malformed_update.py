@@ -17,8 +17,8 @@ from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
+from bot.health import heartbeat_path, problems
 from bot.telegram.app import beat_if_answering
-from bot.telegram.health import heartbeat_path, problems
 from bot.telegram.state import BotData
 from bot.telegram.updates import STALE_POLL_SECONDS, PollingRequest
 from tests.emulator.server import BotApiEmulator

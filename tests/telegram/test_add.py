@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.fetch import make_client
 from bot.ingest import IngestReport, TargetReport
 from bot.models import ReloadReport, SkippedFile
 from bot.service import SearchService
 from bot.telegram import render
 from bot.telegram.app import build_application
 from bot.telegram.menu import ADMIN_COMMANDS, PRIVATE_COMMANDS
+from bot.web.fetch import make_client
 from tests.emulator.telegram_html import check_text
 from tests.telegram import updates as up
 from tests.telegram.fakes import RecordingRequest

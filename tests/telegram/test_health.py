@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from bot.config import Settings
-from bot.telegram.health import heartbeat_path, problems, write_heartbeat
+from bot.health import heartbeat_path, problems, write_heartbeat
 
 
 def test_health_needs_database_articles_and_a_fresh_heartbeat(tmp_path: Path, built_db: tuple[Path, Path]) -> None:

@@ -7,8 +7,8 @@ over either limit, with the reason.
 
 from __future__ import annotations
 
+from bot.formats.seed import article_facts
 from bot.models import Article
-from bot.parsing import article_facts
 
 MAX_ARTICLE_CHARS = 200_000  # title and body; a long news article is 20-50k characters
 MAX_ARTICLE_FACTS = 1_500  # sentences; a long news article has a few hundred

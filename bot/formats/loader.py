@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.article_limits import article_problem
 from bot.formats import ParsedFile
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_SUFFIXES, parse_feed_file
 from bot.formats.html import HTML_SUFFIXES, parse_html_file
 from bot.formats.jsonl import JSONL_SUFFIXES, parse_jsonl_file
+from bot.formats.limits import article_problem
+from bot.formats.seed import ParseError, parse_article_text
 from bot.models import Article, SkippedFile
-from bot.parsing import ParseError, parse_article_text
 
 # Files in a knowledge folder that are configuration, not articles.
 NON_ARTICLE_FILES = frozenset(

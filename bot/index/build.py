@@ -9,13 +9,13 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.analysis import capitalised_names, fact_features, place_names, text_phrases
-from bot.index import BM25Builder, BM25Index
-from bot.lexicon import Lexicon
+from bot.formats.seed import article_facts
+from bot.index.bm25 import BM25Builder, BM25Index
 from bot.models import Article
-from bot.parsing import article_facts
 from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
-from bot.textnorm import join_phrases, token_pairs
+from bot.text.analysis import capitalised_names, fact_features, place_names, text_phrases
+from bot.text.lexicon import Lexicon
+from bot.text.normalize import join_phrases, token_pairs
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
 INDEX_FORMAT = "6"

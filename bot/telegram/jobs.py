@@ -16,9 +16,9 @@ import httpx
 from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.config import Settings
-from bot.fetch import Resolver, make_client, system_resolver
 from bot.ingest import IngestReport, ingest_and_reload
 from bot.service import SearchService
+from bot.web.fetch import Resolver, make_client, system_resolver
 
 log = logging.getLogger(__name__)
 

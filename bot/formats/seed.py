@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.models import Article, Fact, FactKind
-from bot.sentences import split_sentences
-from bot.textnorm import clean
+from bot.text.normalize import clean
+from bot.text.sentences import split_sentences
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_FILE_BYTES = 5_000_000

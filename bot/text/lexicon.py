@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.textnorm import tokens, tone_canonical
+from bot.text.normalize import tokens, tone_canonical
 
 ABBREVIATIONS_FILE = "abbreviations.toml"
 GLOSSARY_FILE = "glossary_en.toml"

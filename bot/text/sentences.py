@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.textnorm import clean
+from bot.text.normalize import clean
 
 _BOUNDARY = re.compile(r"([.!?…]+)([\"”’»)\]]*)\s+([\"“‘«(\[]?)(\S)")
 # Words that end with a dot without ending the sentence.

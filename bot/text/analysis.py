@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
 
-from bot.lexicon import Lexicon, Phrase
-from bot.textnorm import clean, has_vietnamese_marks, join_phrases, token_pairs, tokens, tone_canonical
+from bot.text.lexicon import Lexicon, Phrase
+from bot.text.normalize import clean, has_vietnamese_marks, join_phrases, token_pairs, tokens, tone_canonical
 
 
 class Feature(IntFlag):

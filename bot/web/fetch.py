@@ -23,7 +23,7 @@ import httpx
 
 from bot import __version__
 from bot.config import Settings
-from bot.decoding import DecodingError, StreamDecoder, TooLarge
+from bot.web.decoding import DecodingError, StreamDecoder, TooLarge
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

@@ -1,7 +1,7 @@
 """The learned part of answering: how candidate facts are ordered, and when to decline.
 
 Two small linear models, fitted from the question sets in ``eval/`` by ``python -m bench.fit``
-and shipped as ``bot/ranker.json`` (feature names, standardisation, weights, threshold, and the
+and shipped as ``bot/search/ranker.json`` (feature names, standardisation, weights, threshold, and the
 figures they were fitted with):
 
 * the **ranker** scores each candidate fact from :data:`CANDIDATE_FEATURES` (a conditional logit:
@@ -208,7 +208,7 @@ MODEL_FILE = "ranker.json"
 
 def load_model() -> RankModel:
     """The model shipped with the package."""
-    text = resources.files("bot").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    text = resources.files("bot.search").joinpath(MODEL_FILE).read_text(encoding="utf-8")
     return RankModel.from_dict(json.loads(text))
 
 
@@ -255,5 +255,5 @@ class TopicModel:
 
 def load_topic_model() -> TopicModel:
     """The topic model shipped with the package."""
-    text = resources.files("bot").joinpath(TOPIC_MODEL_FILE).read_text(encoding="utf-8")
+    text = resources.files("bot.search").joinpath(TOPIC_MODEL_FILE).read_text(encoding="utf-8")
     return TopicModel.from_dict(json.loads(text))

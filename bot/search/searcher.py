@@ -1,14 +1,14 @@
 """Ranking: from a question to a ranked list of distinct, cited facts (pure, synchronous).
 
-1. The question is normalised and planned (:mod:`bot.analysis`): folded syllables,
+1. The question is normalised and planned (:mod:`bot.text.analysis`): folded syllables,
    abbreviation full forms, English glossary, intent (number / date / who / place), names.
 2. Syllables unknown to the index are repaired against its vocabulary (typos); names the
    user wrote are never "repaired".
 3. Candidates come from two BM25 indexes: facts, and whole articles (a question often
    names the article's subject, e.g. the province, that the answering sentence omits);
    the best few are also paired with each neighbouring sentence.
-4. Each candidate becomes a feature vector (:data:`bot.ranking.CANDIDATE_FEATURES`) and the
-   learned ranker (:mod:`bot.ranking`, fitted by ``python -m bench.fit``) orders them.
+4. Each candidate becomes a feature vector (:data:`bot.search.ranking.CANDIDATE_FEATURES`) and the
+   learned ranker (:mod:`bot.search.ranking`, fitted by ``python -m bench.fit``) orders them.
 5. The learned decline model says whether to answer at all; a decline carries its
    :class:`~bot.models.Reason`. The hand-set weights below only shape the ``coverage``
    feature, one input among many; the model weighs it against the rest.
@@ -30,13 +30,11 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Levenshtein
 
-from bot.analysis import STOPWORDS, Feature, Intent, QueryPlan, place_names, plan_query
-from bot.builder import ARTICLE_INDEX, FACT_INDEX, accented, index_from_blobs
-from bot.index import BM25Index, top_k
-from bot.lexicon import Lexicon
+from bot.index.bm25 import BM25Index, top_k
+from bot.index.build import ARTICLE_INDEX, FACT_INDEX, accented, index_from_blobs
 from bot.messages import MAX_QUESTION_CHARS
 from bot.models import Answer, FactKind, Reason, SearchResult
-from bot.ranking import (
+from bot.search.ranking import (
     CANDIDATE_FEATURES,
     QUESTION_FEATURES,
     TOPIC_FEATURES,
@@ -47,7 +45,9 @@ from bot.ranking import (
     softmax,
 )
 from bot.storage import ArticleRow, FactRow, KnowledgeData
-from bot.textnorm import bigrams, clean, surface_tokens
+from bot.text.analysis import STOPWORDS, Feature, Intent, QueryPlan, place_names, plan_query
+from bot.text.lexicon import Lexicon
+from bot.text.normalize import bigrams, clean, surface_tokens
 
 _WORDLIKE = re.compile(r"[^\W_]")
 CANDIDATES = 16
@@ -291,7 +291,7 @@ class Ranking:
 
 
 class Searcher:
-    """Answers questions from one :class:`Snapshot` with a :class:`~bot.ranking.RankModel`."""
+    """Answers questions from one :class:`Snapshot` with a :class:`~bot.search.ranking.RankModel`."""
 
     def __init__(
         self, snapshot: Snapshot, model: RankModel | None = None, topic_model: TopicModel | None = None
@@ -460,7 +460,7 @@ class Searcher:
     ) -> tuple[list[float], tuple[str, ...], frozenset[str]]:
         """The feature vector of one candidate: a fact, or adjacent facts quoted together.
 
-        See :data:`~bot.ranking.CANDIDATE_FEATURES`.
+        See :data:`~bot.search.ranking.CANDIDATE_FEATURES`.
         """
         snap = self.snap
         fid = span[0]
@@ -887,7 +887,7 @@ class Searcher:
         return tuple(out)
 
     def topic_features(self, plan: QueryPlan, ranking: Ranking, article: int) -> npt.NDArray[np.float64]:
-        """:data:`~bot.ranking.TOPIC_FEATURES` of a ranking kept to one article.
+        """:data:`~bot.search.ranking.TOPIC_FEATURES` of a ranking kept to one article.
 
         Beside the ranker's view of the best fact, how much of the topic appears *as a phrase*
         (its words side by side, in order) in that fact, anywhere in the article and in its title:

@@ -1,0 +1,1 @@
+"""Answering: planning a question, first-stage retrieval, learned ranking and declines (pure)."""

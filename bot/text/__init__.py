@@ -1,0 +1,1 @@
+"""Text: normalisation (NFC, case, diacritics, tone placement), the lexicon and question analysis."""

@@ -1,0 +1,1 @@
+"""Fetching pages and feeds over HTTP, within limits (sizes, redirects, private addresses)."""
