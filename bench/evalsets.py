@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.questions import Question, load_dev
+from bot.index.snapshot import Snapshot
 from bot.resources import bundled_knowledge_dir
-from bot.search.searcher import Snapshot
 from bot.service import build_from_folder
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"

@@ -36,7 +36,7 @@ from bench.questions import Question
 from bot.formats.seed import parse_article_file
 from bot.search.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, Linear, RankModel
 from bot.search.searcher import RELATED_MIN_COVERAGE, Candidate, Searcher
-from bot.text.analysis import QueryPlan, plan_query
+from bot.text.analysis import QueryPlan
 from bot.text.normalize import clean, fold
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,7 +129,7 @@ def _ask(
             asked += [(v, False, True) for v in near_miss_variants(q.q, article_text[q.url], everything)]
         for text_in, answerable, synthetic in asked:
             text = clean(text_in)
-            plan = plan_query(text, snap.lexicon) if text else None
+            plan = searcher.plan(text) if text else None
             prepared = searcher.prepare(plan) if plan is not None and plan.content else None
             if prepared is None:
                 items.append(Item(s.name, q.id, group, answerable, None, None, [], np.zeros(0, bool), [], synthetic))

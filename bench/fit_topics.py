@@ -26,9 +26,9 @@ import numpy.typing as npt
 from bench.fit import fit_logistic
 from bench.quality import wilson
 from bench.topics import Topic, load_topics, topic_snapshot
+from bot.index.snapshot import Snapshot
 from bot.search.ranking import TOPIC_FEATURES, TOPIC_MODEL_FILE, Linear, TopicModel
-from bot.search.searcher import Searcher, Snapshot
-from bot.text.analysis import plan_query
+from bot.search.searcher import Searcher
 from bot.text.normalize import clean
 
 FloatArray = npt.NDArray[np.float64]
@@ -57,7 +57,7 @@ def collect(snapshot: Snapshot, topics: Sequence[Topic]) -> Rows:
     missing = np.zeros(len(topics), dtype=np.int64)
     for i, t in enumerate(topics):
         for article in range(len(snapshot.articles)):
-            plan = plan_query(clean(t.topic), snapshot.lexicon)
+            plan = searcher.plan(clean(t.topic))
             ranking = searcher.rank(plan, article) if plan.content else None
             listed = snapshot.articles[article].url in t.matches
             if ranking is None or not ranking.candidates:

@@ -22,7 +22,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bench.questions import Question
-from bot.search.searcher import Searcher, Snapshot
+from bot.index.snapshot import Snapshot
+from bot.search.searcher import Searcher
 from bot.text.normalize import fold
 
 # A "copy hit": the first result is the expected sentence or a synthetic copy of it (same words,

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from bench.evalsets import EVAL_DIR, build_snapshot
 from bench.quality import wilson
+from bot.index.snapshot import Snapshot
 from bot.news import match_articles
 from bot.resources import bundled_knowledge_dir
-from bot.search.searcher import Snapshot
 
 TOPICS = EVAL_DIR / "topics" / "topics.jsonl"
 ARTICLE_FOLDERS = tuple(EVAL_DIR / name / "articles" for name in ("dev", "holdout", "cchc-dev2"))

@@ -19,10 +19,10 @@ from typing import Any, BinaryIO, NoReturn
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.ingest import IngestReport, collect_articles, ingest_and_reload
+from bot.ingest import collect_articles
 from bot.knowledge_dir import ensure_knowledge_dir
 from bot.messages import TOPIC_PROBLEMS
-from bot.models import ReloadReport
+from bot.models import IngestReport, ReloadReport
 from bot.news import TrialMatch, match_new_articles, topic_problem
 from bot.progress import TerminalProgress
 from bot.reasons_vi import skipped_label, skipped_reason, vi
@@ -306,9 +306,7 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
     try:
         async with make_client(settings) as client:
             with TerminalProgress() as progress:
-                report = await ingest_and_reload(
-                    service, targets, client, settings, progress=progress.update, always_reload=True
-                )
+                report = await service.ingest(targets, client, settings, progress=progress.update, always_reload=True)
     finally:
         await service.close()
     print(format_ingest_report(report))

@@ -1,9 +1,8 @@
 """Ingest articles from files, folders, feeds and URLs into the knowledge folder, in the normal form.
 
 :func:`ingest` only writes files (``web_<hash of URL>.txt`` in the seed's layout, so a reload
-rebuilds the same index from the folder alone); :func:`ingest_and_reload` also swaps the new
-index in through the :class:`~bot.service.SearchService` — the CLI, ``/add`` and the feed
-refresh job all go through it.
+rebuilds the same index from the folder alone); :meth:`bot.service.SearchService.ingest` also swaps
+the new index in — the CLI, ``/add`` and the feed refresh job all go through it.
 """
 
 from __future__ import annotations
@@ -14,64 +13,23 @@ import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel, Field
 
 from bot.config import Settings
-from bot.formats import ParsedFile
+from bot.formats import ParsedFile, ParseError
 from bot.formats.encoding import decode_bytes
 from bot.formats.feeds import FEED_CONTENT_TYPES, FEED_SUFFIXES, article_from_item, feed_items, looks_like_feed
 from bot.formats.html import canonical_url, parse_html, same_host
 from bot.formats.limits import article_problem
 from bot.formats.loader import PARSERS, file_problem, load_folder, scan_folder
 from bot.formats.normal import article_file_name, normal_form
-from bot.formats.seed import ParseError
-from bot.models import Article, ReloadReport, SkippedFile
-from bot.service import ReloadError, SearchService
+from bot.formats.versions import change_of, version_rank
+from bot.models import Article, IngestReport, SkippedFile, TargetReport
 from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, Resolver, fetch, system_resolver
 
 IngestProgress = Callable[[str, int, int], None]  # (what, done, total)
-
-
-class TargetReport(BaseModel):
-    """What one ingest target (file, folder, feed or URL) gave."""
-
-    target: str
-    added: list[str] = Field(default_factory=list)
-    updated: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
-    skipped: list[SkippedFile] = Field(default_factory=list)
-    files: list[str] = Field(default_factory=list)  # knowledge files written
-
-
-class IngestReport(BaseModel):
-    knowledge_dir: str
-    targets: list[TargetReport] = Field(default_factory=list)
-    reload: ReloadReport | None = None
-    reload_error: str | None = None
-
-    @property
-    def written(self) -> int:
-        return sum(len(t.files) for t in self.targets)
-
-    @property
-    def added(self) -> list[str]:
-        return [u for t in self.targets for u in t.added]
-
-    @property
-    def updated(self) -> list[str]:
-        return [u for t in self.targets for u in t.updated]
-
-    @property
-    def unchanged(self) -> list[str]:
-        return [u for t in self.targets for u in t.unchanged]
-
-    @property
-    def skipped(self) -> list[SkippedFile]:
-        return [s for t in self.targets for s in t.skipped]
 
 
 @dataclass(frozen=True)
@@ -221,7 +179,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Candidate]:
-    """One candidate per URL: the latest published, then the fullest text; the others reported."""
+    """One candidate per URL, the one :func:`~bot.formats.versions.version_rank` puts first; the others reported."""
     best: dict[str, Candidate] = {}
     for candidate in candidates:
         url = candidate.article.url_str
@@ -229,11 +187,8 @@ def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Can
         if old is None:
             best[url] = candidate
             continue
-
-        def rank(c: Candidate) -> tuple[datetime, int]:
-            return c.article.published, sum(len(p) for p in c.article.paragraphs)
-
-        keep, drop = (candidate, old) if rank(candidate) > rank(old) else (old, candidate)
+        newer = version_rank(candidate.article, candidate.where) > version_rank(old.article, old.where)
+        keep, drop = (candidate, old) if newer else (old, candidate)
         best[url] = keep
         reason = f"{url} also in {keep.where}, which is newer or fuller"
         report.skipped.append(SkippedFile(path=drop.where, reason=reason))
@@ -271,7 +226,8 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         return
     digest = article.content_hash()
     old = known.by_url.get(url)
-    if old is not None and old[0].content_hash() == digest:
+    change = change_of(None if old is None else old[0].content_hash(), digest)
+    if change == "unchanged":
         report.unchanged.append(url)
         return
     problem = _provenance_problem(candidate, article, None if old is None else old[0])
@@ -293,7 +249,7 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
     except OSError as exc:
         report.skipped.append(SkippedFile(path=candidate.where, reason=f"cannot write {target}: {exc.strerror or exc}"))
         return
-    (report.updated if old is not None else report.added).append(url)
+    getattr(report, change).append(url)
     report.files.append(str(target))
     known.by_url[url] = (article, str(target))
     known.by_hash[digest] = url
@@ -372,29 +328,3 @@ async def collect_articles(
             articles.append(article)
         skipped.extend(part.skipped)
     return articles, skipped
-
-
-async def ingest_and_reload(
-    service: SearchService,
-    targets: Sequence[str],
-    client: httpx.AsyncClient,
-    settings: Settings,
-    *,
-    resolver: Resolver = system_resolver,
-    progress: IngestProgress | None = None,
-    always_reload: bool = False,
-) -> IngestReport:
-    """:func:`ingest` into the service's knowledge folder, then reload it when anything was written
-    (or always, with ``always_reload``).
-
-    A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
-    """
-    report = await ingest(targets, service.knowledge_dir, client, settings, resolver=resolver, progress=progress)
-    if report.written or always_reload:
-        try:
-            files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
-            report.reload = await service.reload(progress=files)
-        except ReloadError as exc:
-            report.reload = exc.report
-            report.reload_error = str(exc)
-    return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -76,7 +77,6 @@ class Fact(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    article_url: str
     position: int = Field(ge=0)
     kind: FactKind
     text: str
@@ -179,3 +179,57 @@ class ReloadReport(BaseModel):
     @property
     def ok(self) -> bool:
         return bool(self.loaded)
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article as the index stores and cites it (``id`` is its place in the snapshot)."""
+
+    id: int
+    url: str
+    title: str
+    site: str
+    published: datetime
+    author: str | None
+    views: int | None
+    caption: str | None
+    content_hash: str
+    source: str
+
+
+class TargetReport(BaseModel):
+    """What one ingest target (file, folder, feed or URL) gave."""
+
+    target: str
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)  # knowledge files written
+
+
+class IngestReport(BaseModel):
+    knowledge_dir: str
+    targets: list[TargetReport] = Field(default_factory=list)
+    reload: ReloadReport | None = None
+    reload_error: str | None = None
+
+    @property
+    def written(self) -> int:
+        return sum(len(t.files) for t in self.targets)
+
+    @property
+    def added(self) -> list[str]:
+        return [u for t in self.targets for u in t.added]
+
+    @property
+    def updated(self) -> list[str]:
+        return [u for t in self.targets for u in t.updated]
+
+    @property
+    def unchanged(self) -> list[str]:
+        return [u for t in self.targets for u in t.unchanged]
+
+    @property
+    def skipped(self) -> list[SkippedFile]:
+        return [s for t in self.targets for s in t.skipped]

@@ -20,18 +20,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from bot.formats import VIETNAM_TZ
 from bot.formats.loader import LoadResult, load_folder
+from bot.index.snapshot import Snapshot
 from bot.messages import MAX_TOPIC_CHARS
-from bot.models import Article, SearchResult, TopicProblem
-from bot.search.searcher import Searcher, Snapshot
+from bot.models import Article, ArticleRow, SearchResult, TopicProblem
+from bot.search.searcher import Searcher
 from bot.service import SearchService, build_from_folder
-from bot.storage import ArticleRow, DigestSetting, Subscription
+from bot.storage import DigestSetting, Subscription
 from bot.text.analysis import plan_query
 from bot.text.normalize import clean, fold
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # digests are sent at the chat's time of day there
+VIETNAM = VIETNAM_TZ  # digests are sent at the chat's time of day there
 MAX_TOPICS_PER_CHAT = 10
 # /tinmoi with a topic: how many of the articles sharing its words are checked with the full ranker.
 TOPIC_ARTICLE_CANDIDATES = 60

@@ -7,6 +7,7 @@ A constant default salt would let anyone hash every Telegram id and read the log
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -50,3 +51,9 @@ def user_hash_salt(settings: Settings) -> str:
     log.info("CCHC_USER_HASH_SALT is not set: generated a random salt for user hashes in %s (keep it with the "
              "database; set CCHC_USER_HASH_SALT to choose one)", path)  # fmt: skip
     return salt
+
+
+def hash_user(user_id: int | None, salt: str) -> str | None:
+    if user_id is None:
+        return None
+    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:24]

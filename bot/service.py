@@ -1,6 +1,6 @@
 """The search service: the one entry point the CLI and the Telegram handlers share.
 
-It owns the database and the current :class:`~bot.search.searcher.Snapshot`.  Questions are
+It owns the database and the current :class:`~bot.index.snapshot.Snapshot`.  Questions are
 answered from whatever snapshot is current when they arrive; a reload parses and
 indexes in a worker thread, writes the new knowledge in one transaction and only then
 swaps the snapshot, so a failed reload leaves the old one serving.
@@ -12,28 +12,26 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import httpx
+
+from bot.config import Settings
 from bot.formats.loader import LoadResult, Progress, load_folder
-from bot.index.build import INDEX_FORMAT, build_knowledge, release_free_memory
-from bot.models import Answer, Reason, ReloadReport, SourceReport
+from bot.formats.versions import change_of
+from bot.index.build import build_knowledge, release_free_memory
+from bot.index.snapshot import Snapshot
+from bot.index.stored import INDEX_FORMAT, KnowledgeData
+from bot.ingest import IngestProgress, ingest
+from bot.models import Answer, ArticleRow, IngestReport, Reason, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
-from bot.search.searcher import Searcher, Snapshot
-from bot.storage import (
-    BUSY_TIMEOUT,
-    ArticleRow,
-    Database,
-    DatabaseCorrupt,
-    KnowledgeData,
-    Stats,
-    StorageError,
-    classify,
-    move_aside,
-)
+from bot.search.searcher import Searcher
+from bot.storage import BUSY_TIMEOUT, Database, DatabaseCorrupt, Stats, StorageError, classify, move_aside
 from bot.text.lexicon import LexiconError, load_lexicon
+from bot.web.fetch import Resolver, system_resolver
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +63,7 @@ def compare_with_previous(report: ReloadReport, result: LoadResult, previous: Ma
 
     for article, path in result.articles:
         url = article.url_str
-        old_hash = previous.get(url)
-        if old_hash is None:
-            status = "added"
-        elif old_hash != article.content_hash():
-            status = "updated"
-        else:
-            status = "unchanged"
+        status = change_of(previous.get(url), article.content_hash())
         getattr(report, status).append(url)
         getattr(source(path), status).append(url)
     for path, url in result.duplicates:
@@ -182,6 +174,7 @@ class SearchService:
 
     @property
     def reloading(self) -> bool:
+        """Whether a reload is running now (questions are still answered from the old snapshot)."""
         return self._reload_lock.locked()
 
     async def ask(self, question: str, limit: int = 3) -> Answer:
@@ -237,3 +230,66 @@ class SearchService:
 
     async def stats(self, days: int = 7) -> Stats:
         return await self.db.stats(days=days)
+
+    # -- ingest ------------------------------------------------------------------------------------
+
+    async def ingest(
+        self,
+        targets: Sequence[str],
+        client: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        resolver: Resolver = system_resolver,
+        progress: IngestProgress | None = None,
+        always_reload: bool = False,
+    ) -> IngestReport:
+        """Ingest ``targets`` into the knowledge folder (:func:`bot.ingest.ingest`), then reload when
+        anything was written (or always, with ``always_reload``).
+
+        A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
+        """
+        report = await ingest(targets, self.knowledge_dir, client, settings, resolver=resolver, progress=progress)
+        if report.written or always_reload:
+            try:
+                files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
+                report.reload = await self.reload(progress=files)
+            except ReloadError as exc:
+                report.reload = exc.report
+                report.reload_error = str(exc)
+        return report
+
+    # -- the query log, feedback and privacy -------------------------------------------------------
+
+    async def log_query(
+        self,
+        *,
+        question: str,
+        answered: bool,
+        top_fact_id: int | None,
+        latency_ms: float,
+        user_hash: str | None = None,
+        chat_type: str | None = None,
+    ) -> int:
+        """Record an answered or declined question (the id of its row: buttons refer to it)."""
+        return await self.db.log_query(question=question, answered=answered, top_fact_id=top_fact_id,
+                                       latency_ms=latency_ms, user_hash=user_hash, chat_type=chat_type)  # fmt: skip
+
+    async def logged_question_of(self, log_id: int, user_hash: str | None) -> tuple[str | None, bool]:
+        """(the logged question or None when gone, whether ``user_hash`` asked it)."""
+        return await self.db.logged_question_of(log_id, user_hash)
+
+    async def set_feedback(self, log_id: int, value: int, user_hash: str | None) -> bool:
+        """👍 (+1) / 👎 (-1) on an answer; only its asker's counts."""
+        return await self.db.set_feedback(log_id, value, user_hash)
+
+    async def forget_user(self, user_hash: str | None, user_id: int) -> tuple[int, int]:
+        """/privacy: delete a user's questions and the topics of their private chat (its id is theirs).
+
+        Returns (questions deleted, topics removed).
+        """
+        deleted = await self.db.delete_user_history(user_hash) if user_hash else 0
+        return deleted, await self.db.forget_chat(user_id)
+
+    async def purge_query_log(self, older_than_days: int) -> int:
+        """Delete query-log rows older than the retention period (0 on a read-only database)."""
+        return await self.db.purge_query_log(older_than_days)

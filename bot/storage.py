@@ -7,7 +7,6 @@ in the middle of it only ever see the old or the new knowledge, never a mix.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -18,6 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
+
+from bot.index.stored import FactRow, KnowledgeData
+from bot.models import ArticleRow
 
 log = logging.getLogger(__name__)
 
@@ -179,42 +181,6 @@ def move_aside(path: Path, now: datetime | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class ArticleRow:
-    id: int
-    url: str
-    title: str
-    site: str
-    published: datetime
-    author: str | None
-    views: int | None
-    caption: str | None
-    content_hash: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class FactRow:
-    id: int
-    article_id: int
-    position: int
-    kind: str
-    text: str
-    folded: str
-    features: int
-
-
-@dataclass(frozen=True)
-class KnowledgeData:
-    """Everything a reload writes and a search snapshot reads."""
-
-    articles: Sequence[ArticleRow]
-    paragraphs: Sequence[Sequence[str]]
-    facts: Sequence[FactRow]
-    blobs: dict[str, bytes]
-    meta: dict[str, str]
-
-
-@dataclass(frozen=True)
 class Stats:
     questions: int
     answered: int
@@ -254,12 +220,6 @@ class DigestSetting:
     chat_id: int
     at: str  # "HH:MM", Vietnam time
     last_sent: datetime
-
-
-def hash_user(user_id: int | None, salt: str) -> str | None:
-    if user_id is None:
-        return None
-    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:24]
 
 
 class Database:
@@ -456,21 +416,21 @@ class Database:
         return generation
 
     async def load_knowledge(self) -> KnowledgeData | None:
-        """The stored knowledge, or None when no reload has run yet."""
+        """The stored knowledge (without the articles' paragraphs), or None when no reload has run yet."""
         conn = self._conn
         async with conn.execute("SELECT key, value FROM meta") as cur:
             meta = {k: v for k, v in await cur.fetchall()}
         if "built_at" not in meta:
             return None
         async with conn.execute(
-            "SELECT id, url, title, site, published, author, views, caption, content_hash, source, paragraphs"
+            "SELECT id, url, title, site, published, author, views, caption, content_hash, source"
             " FROM articles ORDER BY id"
         ) as cur:
             rows = list(await cur.fetchall())
         articles = [
             ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows
         ]
-        paragraphs = [json.loads(r[10]) for r in rows]
+        paragraphs: list[list[str]] = []  # stored for the record; answering never reads them back
         async with conn.execute(
             "SELECT id, article_id, position, kind, text, folded, features FROM facts ORDER BY id"
         ) as cur:

@@ -11,9 +11,8 @@ import pytest
 
 from bot.formats.seed import parse_article_file
 from bot.index.bm25 import K1, B, BM25Builder, BM25Index
-from bot.index.build import accented
 from bot.resources import bundled_knowledge_dir
-from bot.text.normalize import token_pairs
+from bot.text.normalize import accented, token_pairs
 from bot.text.sentences import split_sentences
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.formats import ParseError
 from bot.formats.loader import load_folder
-from bot.formats.seed import ParseError, article_facts, parse_article_file, parse_article_text
+from bot.formats.seed import article_facts, parse_article_file, parse_article_text
 from bot.service import ReloadError, SearchService
 from tests.conftest import ServiceFactory
 from tests.helpers import SEED_PATH, SEED_URL, article_text, write_article

@@ -17,7 +17,7 @@ import pytest
 
 from bench.evalsets import SETS, build_snapshot, by_name
 from bench.quality import Reply, evaluate, score
-from bot.search.searcher import Snapshot
+from bot.index.snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 

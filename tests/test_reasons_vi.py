@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.formats import loader
+from bot.formats import ParseError, loader
 from bot.formats.encoding import EncodingError, decode_bytes
 from bot.formats.feeds import Feed
 from bot.formats.jsonl import parse_jsonl_text
 from bot.formats.limits import MAX_ARTICLE_CHARS, article_problem
-from bot.formats.seed import ParseError, parse_article_text
+from bot.formats.seed import parse_article_text
 from bot.models import Article, ReloadReport, SkippedFile
 from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.service import ReloadError, build_from_folder

@@ -14,8 +14,9 @@ from bot.formats.loader import load_folder
 from bot.index.build import build_knowledge
 from bot.models import Answer
 from bot.resources import bundled_knowledge_dir
+from bot.salt import hash_user
 from bot.service import ReloadError, SearchService
-from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database, hash_user
+from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database
 from bot.text.lexicon import load_lexicon
 from tests.conftest import ServiceFactory
 from tests.corpus import ONE_STOP_URL, write_one_stop_article

@@ -12,7 +12,7 @@ import codecs
 import re
 import unicodedata
 
-from bot.formats.seed import ParseError
+from bot.formats import ParseError
 
 MAX_TEXT_BYTES = 5_000_000
 

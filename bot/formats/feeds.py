@@ -11,11 +11,10 @@ from typing import Any
 from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser
 
-from bot.formats import ParsedFile
+from bot.formats import VIETNAM_TZ, ParsedFile, ParseError, validation_problem
 from bot.formats.encoding import decode_bytes
 from bot.formats.html import canonical_url
 from bot.formats.normal import site_from_url
-from bot.formats.seed import VIETNAM_TZ, ParseError
 from bot.models import Article
 from bot.text.normalize import clean
 
@@ -126,8 +125,7 @@ def article_from_item(item: FeedItem) -> Article:
         return Article(url=item.link, title=item.title[:1000], site=site_from_url(item.link) or "?",
                        published=item.published, author=item.author, paragraphs=item.summary)  # fmt: skip
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ParseError(f"invalid {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise ParseError(f"invalid {validation_problem(exc)}") from None
 
 
 def parse_feed_text(text: str, max_items: int = MAX_FEED_ITEMS) -> ParsedFile:

@@ -12,9 +12,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.formats import VIETNAM_TZ, ParseError, validation_problem
 from bot.formats.encoding import decode_bytes
 from bot.formats.normal import site_from_url
-from bot.formats.seed import VIETNAM_TZ, ParseError
 from bot.models import Article
 from bot.text.normalize import clean
 
@@ -195,8 +195,7 @@ def article_from_fields(fields: PageFields, *, default_published: datetime | Non
         return Article(url=url, title=title[:1000], site=site[:200] or "?", published=published,
                        author=clean(fields.author or "") or None, paragraphs=tuple(paragraphs))  # fmt: skip
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ParseError(f"invalid {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise ParseError(f"invalid {validation_problem(exc)}") from None
 
 
 def nesting_depth_over(html: str, limit: int = MAX_NESTING) -> bool:

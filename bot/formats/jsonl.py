@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.formats import ParsedFile
+from bot.formats import ParsedFile, validation_problem
 from bot.formats.encoding import decode_bytes
 from bot.formats.html import parse_datetime
 from bot.models import Article
@@ -48,8 +48,7 @@ def article_from_record(record: object) -> Article:
     try:
         return Article.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ValueError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise ValueError(validation_problem(exc)) from None
 
 
 def parse_jsonl_text(text: str) -> ParsedFile:

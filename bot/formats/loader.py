@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.formats import ParsedFile
-from bot.formats.encoding import decode_bytes
+from bot.formats import ParsedFile, ParseError
 from bot.formats.feeds import FEED_SUFFIXES, parse_feed_file
 from bot.formats.html import HTML_SUFFIXES, parse_html_file
 from bot.formats.jsonl import JSONL_SUFFIXES, parse_jsonl_file
 from bot.formats.limits import article_problem
-from bot.formats.seed import ParseError, parse_article_text
+from bot.formats.seed import parse_txt_file
+from bot.formats.versions import version_rank
 from bot.models import Article, SkippedFile
 
 # Files in a knowledge folder that are configuration, not articles.
@@ -42,25 +42,12 @@ class LoadResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source path, url) left out as duplicates
 
 
-def _parse_txt(path: Path) -> list[Article]:
-    """The seed's line layout, in UTF-8 or a legacy encoding (Windows-1258, UTF-16 with BOM)."""
-    return [parse_article_text(decode_bytes(path.read_bytes()))]
-
-
 PARSERS: dict[str, Parser] = {
-    ".txt": _parse_txt,
+    ".txt": parse_txt_file,
     **dict.fromkeys(HTML_SUFFIXES, parse_html_file),
     **dict.fromkeys(FEED_SUFFIXES, parse_feed_file),
     **dict.fromkeys(JSONL_SUFFIXES, parse_jsonl_file),
 }
-ARTICLE_SUFFIXES = frozenset(PARSERS)
-# On a tie in publication time, the fuller form of an article wins: the normal form (.txt) over a
-# page or record, and those over a feed item's summary.
-_FORM_RANK = {".txt": 2, **dict.fromkeys(FEED_SUFFIXES, 0)}
-
-
-def _rank(article: Article, path: Path) -> tuple[object, ...]:
-    return (article.published, _FORM_RANK.get(path.suffix.lower(), 1), path.name)
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -131,8 +118,8 @@ def file_problem(path: Path) -> str | None:
 def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress: Progress | None = None) -> LoadResult:
     """Parse every article file below ``folder``.
 
-    Two files with the same URL: the one published later wins (on a tie, the fuller form, then
-    the later file name); two URLs with identical content: the first is kept.  Both are reported.
+    Two files with the same URL: the one :func:`~bot.formats.versions.version_rank` puts first wins;
+    two URLs with identical content: the first is kept.  Both are reported.
     """
     parsers = parsers or PARSERS
     result = LoadResult()
@@ -178,7 +165,7 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
             old = by_url.get(url)
             if old is None:
                 by_url[url] = (article, str(path))
-            elif _rank(article, path) >= _rank(old[0], Path(old[1])):
+            elif version_rank(article, str(path)) >= version_rank(old[0], old[1]):
                 result.replaced.append(f"{url}: {path} (published {article.published:%d/%m/%Y %H:%M}) replaces "
                                        f"{old[1]} (published {old[0].published:%d/%m/%Y %H:%M})")  # fmt: skip
                 result.duplicates.append((old[1], url))

@@ -11,15 +11,14 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
+from bot.formats import VIETNAM_TZ, ParseError
 from bot.formats.seed import (
-    _IMAGE_LINE,
-    _SITE,
-    _SOURCE_MARKER,
-    VIETNAM_TZ,
-    ParseError,
-    _looks_like_author,
-    _strip_credit,
+    IMAGE_LINE,
+    SITE_LINE,
+    SOURCE_MARKER,
+    looks_like_author,
     parse_article_text,
+    strip_credit,
 )
 from bot.models import Article
 from bot.text.normalize import clean
@@ -39,22 +38,22 @@ def article_file_name(url: str) -> str:
 
 def site_from_url(url: str) -> str | None:
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    return host if _SITE.match(host) else None
+    return host if SITE_LINE.match(host) else None
 
 
 def _safe_line(line: str) -> str | None:
     """A body line as the layout keeps it, or None for a line the parser would misread."""
     line = clean(line)
-    if not line or _IMAGE_LINE.match(line):
+    if not line or IMAGE_LINE.match(line):
         return None
-    if _SOURCE_MARKER.match(line):
+    if SOURCE_MARKER.match(line):
         return f"({line})"  # "Nguồn: TTXVN" is a credit, not the article's source marker
     return line
 
 
 def _stable_caption(caption: str) -> str:
     for _ in range(10):
-        stripped = _strip_credit(caption)
+        stripped = strip_credit(caption)
         if stripped == caption:
             break
         caption = stripped
@@ -65,10 +64,10 @@ def canonical_article(article: Article) -> Article:
     """The article as the normal form stores it (raise :class:`NormalFormError` when it cannot be)."""
     url = article.url_str
     title = clean(article.title)
-    if not title or _SOURCE_MARKER.match(title):
+    if not title or SOURCE_MARKER.match(title):
         raise NormalFormError("no usable title")
     site = clean(article.site).lower().removeprefix("www.")
-    if not _SITE.match(site):
+    if not SITE_LINE.match(site):
         site = site_from_url(url) or ""
     if not site:
         raise NormalFormError(f"cannot tell the site: neither {article.site!r} nor the URL host is a domain name")
@@ -78,12 +77,12 @@ def canonical_article(article: Article) -> Article:
     caption = _safe_line(article.caption or "")
     if caption is not None:
         caption = _stable_caption(caption)
-        if len(caption) > MAX_CAPTION or _SOURCE_MARKER.match(caption) or _IMAGE_LINE.match(caption):
+        if len(caption) > MAX_CAPTION or SOURCE_MARKER.match(caption) or IMAGE_LINE.match(caption):
             caption = None
     author = clean(article.author or "").rstrip(".!?…:;").strip() or None
-    if author is not None and (not _looks_like_author(author) or _safe_line(author) != author):
+    if author is not None and (not looks_like_author(author) or _safe_line(author) != author):
         author = None  # would read back as a body paragraph
-    if author is None and len(paragraphs) > 1 and _looks_like_author(paragraphs[-1]):
+    if author is None and len(paragraphs) > 1 and looks_like_author(paragraphs[-1]):
         author = paragraphs.pop()  # the layout reads a short last line as the byline
     if not paragraphs:
         raise NormalFormError("no body text")

@@ -20,44 +20,22 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from bot.formats import VIETNAM_TZ, ParseError, validation_problem
+from bot.formats.encoding import decode_bytes
 from bot.models import Article, Fact, FactKind
 from bot.text.normalize import clean
 from bot.text.sentences import split_sentences
 
-VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-MAX_FILE_BYTES = 5_000_000
-
-_SOURCE_MARKER = re.compile(r"^\s*ngu[oồ]n\s*(b[aà]i\s*vi[eế]t)?\s*:\s*(?P<url>\S+)?\s*$", re.IGNORECASE)
+SOURCE_MARKER = re.compile(r"^\s*ngu[oồ]n\s*(b[aà]i\s*vi[eế]t)?\s*:\s*(?P<url>\S+)?\s*$", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$")
 _VIEWS = re.compile(r"^\d[\d.,]*$")
-_SITE = re.compile(r"^[\w.-]+\.[a-z]{2,}$", re.IGNORECASE)
-_IMAGE_LINE = re.compile(r"^\d*\S*%[0-9A-Fa-f]{2}\S*$|^\S+\.(jpe?g|png|gif|webp)$", re.IGNORECASE)
+SITE_LINE = re.compile(r"^[\w.-]+\.[a-z]{2,}$", re.IGNORECASE)
+IMAGE_LINE = re.compile(r"^\d*\S*%[0-9A-Fa-f]{2}\S*$|^\S+\.(jpe?g|png|gif|webp)$", re.IGNORECASE)
 _PHOTO_CREDIT = re.compile(r"\s*[.(]?\s*(Ảnh|Anh|Nguồn ảnh)\s*:\s*[^.]*\)?\s*$", re.IGNORECASE)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-
-class ParseError(ValueError):
-    """A knowledge file that does not fit the layout; the message says why."""
-
-
-def read_text(path: Path) -> str:
-    """The file's text, or :class:`ParseError` for binary, oversize or non-UTF-8 files."""
-    size = path.stat().st_size
-    if size == 0:
-        raise ParseError("empty file")
-    if size > MAX_FILE_BYTES:
-        raise ParseError(f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise ParseError("binary file (NUL bytes), not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
 def parse_date(value: str) -> datetime:
@@ -72,11 +50,11 @@ def parse_date(value: str) -> datetime:
         raise ParseError(f"bad date {value.strip()!r}: {exc}") from None
 
 
-def _strip_credit(caption: str) -> str:
+def strip_credit(caption: str) -> str:
     return _PHOTO_CREDIT.sub("", caption).strip().rstrip(".").strip() or caption
 
 
-def _looks_like_author(line: str) -> bool:
+def looks_like_author(line: str) -> bool:
     words = line.split()
     return 0 < len(words) <= 6 and len(line) <= 60 and not line.endswith((".", "!", "?", "…", ":", ";"))
 
@@ -88,10 +66,10 @@ def parse_article_text(text: str) -> Article:
     if not items:
         raise ParseError("no text")
 
-    marker = next((i for i, line in enumerate(items) if _SOURCE_MARKER.match(line)), None)
+    marker = next((i for i, line in enumerate(items) if SOURCE_MARKER.match(line)), None)
     if marker is None:
         raise ParseError('no "Nguồn bài viết:" line with the article URL')
-    inline = _SOURCE_MARKER.match(items[marker])
+    inline = SOURCE_MARKER.match(items[marker])
     url = (inline.group("url") if inline else None) or (items[marker + 1] if marker + 1 < len(items) else "")
     if not _URL.match(url):
         raise ParseError(f"no valid http(s) URL after 'Nguồn bài viết:' (found {url[:60]!r})")
@@ -103,7 +81,7 @@ def parse_article_text(text: str) -> Article:
     if pos < len(head) and _VIEWS.match(head[pos]):
         views = int(re.sub(r"[.,]", "", head[pos]))
         pos += 1
-    if pos >= len(head) or not _SITE.match(head[pos]):
+    if pos >= len(head) or not SITE_LINE.match(head[pos]):
         raise ParseError("no site line (a domain such as baokontum.com.vn) after the title")
     site = head[pos]
     pos += 1
@@ -117,18 +95,18 @@ def parse_article_text(text: str) -> Article:
     paragraphs: list[str] = []
     skip_next_as_caption = False
     for line in content:
-        if _IMAGE_LINE.match(line):
+        if IMAGE_LINE.match(line):
             skip_next_as_caption = True
             continue
         if skip_next_as_caption:
             skip_next_as_caption = False
             if caption is None and len(line) <= 300:
-                caption = _strip_credit(line)
+                caption = strip_credit(line)
                 continue
         paragraphs.append(line)
 
     author: str | None = None
-    if len(paragraphs) > 1 and _looks_like_author(paragraphs[-1]):
+    if len(paragraphs) > 1 and looks_like_author(paragraphs[-1]):
         author = paragraphs.pop()
     if not paragraphs:
         raise ParseError("empty body")
@@ -144,24 +122,27 @@ def parse_article_text(text: str) -> Article:
             paragraphs=tuple(paragraphs),
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParseError(f"invalid {where}: {first['msg']}") from None
+        raise ParseError(f"invalid {validation_problem(exc)}") from None
 
 
 def parse_article_file(path: Path) -> Article:
-    return parse_article_text(read_text(path))
+    """One file in the seed's line layout, in UTF-8 or a legacy encoding (Windows-1258, UTF-16 with BOM)."""
+    return parse_article_text(decode_bytes(path.read_bytes()))
+
+
+def parse_txt_file(path: Path) -> list[Article]:
+    """:func:`parse_article_file` as the folder loader's readers return: a list."""
+    return [parse_article_file(path)]
 
 
 def article_facts(article: Article) -> list[Fact]:
     """The article's facts: its title, its caption and each body sentence, in order."""
-    url = article.url_str
-    facts = [Fact(article_url=url, position=0, kind=FactKind.TITLE, text=article.title)]
+    facts = [Fact(position=0, kind=FactKind.TITLE, text=article.title)]
     if article.caption:
-        facts.append(Fact(article_url=url, position=1, kind=FactKind.CAPTION, text=article.caption))
+        facts.append(Fact(position=1, kind=FactKind.CAPTION, text=article.caption))
     pos = 2
     for para in article.paragraphs:
         for sentence in split_sentences(para):
-            facts.append(Fact(article_url=url, position=pos, kind=FactKind.BODY, text=sentence))
+            facts.append(Fact(position=pos, kind=FactKind.BODY, text=sentence))
             pos += 1
     return facts

@@ -10,26 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.formats.seed import article_facts
-from bot.index.bm25 import BM25Builder, BM25Index
-from bot.models import Article
-from bot.storage import SCHEMA_VERSION, ArticleRow, FactRow, KnowledgeData
+from bot.index.bm25 import BM25Builder
+from bot.index.stored import ARTICLE_INDEX, FACT_INDEX, INDEX_FORMAT, FactRow, KnowledgeData, index_blobs
+from bot.models import Article, ArticleRow
 from bot.text.analysis import capitalised_names, fact_features, place_names, text_phrases
 from bot.text.lexicon import Lexicon
-from bot.text.normalize import join_phrases, token_pairs
-
-# Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "6"
-FACT_INDEX = "fact"
-ARTICLE_INDEX = "article"
-
-
-def index_blobs(prefix: str, index: BM25Index) -> dict[str, bytes]:
-    return {f"{prefix}.{k}": v for k, v in index.to_blobs().items()}
-
-
-def index_from_blobs(prefix: str, blobs: dict[str, bytes]) -> BM25Index:
-    start = f"{prefix}."
-    return BM25Index.from_blobs({k[len(start) :]: v for k, v in blobs.items() if k.startswith(start)})
+from bot.text.normalize import accented, join_phrases
 
 
 def release_free_memory() -> None:
@@ -44,23 +30,6 @@ def release_free_memory() -> None:
     except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
         return
     trim(0)
-
-
-def accented(text: str, cache: dict[str, list[tuple[str, str]]]) -> str:
-    """The tone-canonical form of each syllable of ``text`` that carries marks.
-
-    Same as ``token_pairs(text)`` filtered, computed word by word through ``cache``: a
-    knowledge base repeats the same few thousand words, and normalising each occurrence
-    anew was two thirds of a 100k-fact build.  (Tokens never span white space.)  The search
-    computes it for its candidates only, through the snapshot's cache, rather than storing it.
-    """
-    out: list[str] = []
-    for word in text.split():
-        pairs = cache.get(word)
-        if pairs is None:
-            pairs = cache[word] = token_pairs(word)
-        out.extend(a for f, a in pairs if f != a)
-    return " ".join(out)
 
 
 def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -> KnowledgeData:
@@ -121,7 +90,6 @@ def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -
     }
     meta = {
         "built_at": datetime.now(UTC).isoformat(),
-        "schema_version": str(SCHEMA_VERSION),
         "index_format": INDEX_FORMAT,
         "lexicon": json.dumps(lexicon.to_dict(), ensure_ascii=False),
         "articles": str(len(rows)),

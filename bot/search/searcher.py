@@ -16,9 +16,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
-import json
 import math
 import operator
 import re
@@ -30,10 +30,11 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Levenshtein
 
-from bot.index.bm25 import BM25Index, top_k
-from bot.index.build import ARTICLE_INDEX, FACT_INDEX, accented, index_from_blobs
+from bot.index.bm25 import top_k
+from bot.index.snapshot import Snapshot
+from bot.index.stored import FactRow
 from bot.messages import MAX_QUESTION_CHARS
-from bot.models import Answer, FactKind, Reason, SearchResult
+from bot.models import Answer, Reason, SearchResult
 from bot.search.ranking import (
     CANDIDATE_FEATURES,
     QUESTION_FEATURES,
@@ -44,10 +45,8 @@ from bot.search.ranking import (
     load_topic_model,
     softmax,
 )
-from bot.storage import ArticleRow, FactRow, KnowledgeData
 from bot.text.analysis import STOPWORDS, Feature, Intent, QueryPlan, place_names, plan_query
-from bot.text.lexicon import Lexicon
-from bot.text.normalize import bigrams, clean, surface_tokens
+from bot.text.normalize import bigrams, clean
 
 _WORDLIKE = re.compile(r"[^\W_]")
 CANDIDATES = 16
@@ -68,123 +67,6 @@ UNKNOWN_NAME_FACTOR = 0.45
 OTHER_ARTICLE_NAME_FACTOR = 0.5
 # Share of the credit lost when the user typed a syllable with other diacritics than the fact's.
 ACCENT_MISMATCH_PENALTY = 0.7
-# Facts whose term sets are kept between questions (about 2-4 KB each).
-TERM_CACHE_SIZE = 5000
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable view of one built knowledge base; replaced whole on reload."""
-
-    articles: list[ArticleRow]
-    facts: list[FactRow]
-    fact_article: npt.NDArray[np.int32]
-    answerable: npt.NDArray[np.bool_]
-    headline_facts: npt.NDArray[np.int32]  # ids of titles and captions (not answers)
-    # Article a's facts are the ids article_starts[a] .. article_starts[a + 1] - 1 (built in order).
-    article_starts: npt.NDArray[np.int64]
-    fact_index: BM25Index
-    article_index: BM25Index
-    lexicon: Lexicon
-    vocabulary: list[str]
-    built_at: str
-    recency: npt.NDArray[np.float32]
-    # Folded syllables of each article's title and caption (what the article is about).
-    headline_tokens: list[frozenset[str]]
-    # Capitalised names (folded, space-joined) -> the articles that mention them.
-    names: dict[str, tuple[int, ...]]
-    # Every syllable with diacritics that the facts use, in tone-canonical form.
-    accented_vocab: frozenset[str]
-    # Per-word cache of (folded, tone-canonical) pairs, filled as candidates are re-ranked
-    # (the one mutable part: it only ever grows towards the facts' own vocabulary).
-    word_pairs: dict[str, list[tuple[str, str]]]
-    # Titles of the newest articles first (for "not answered": what the bot does know).
-    newest_titles: tuple[str, ...]
-
-    # Recently re-ranked facts' syllables and syllable pairs (bounded; a cache, not state).
-    term_cache: dict[int, frozenset[str]]
-    accent_cache: dict[int, frozenset[str]]
-    # Per-word cache of (surface, folded, tone-canonical) triples, for highlighting.
-    word_surfaces: dict[str, list[tuple[str, str, str]]]
-
-    def fact_accents(self, fact: int) -> frozenset[str]:
-        """The tone-canonical syllables with diacritics of one fact (computed, cached for recent facts)."""
-        found = self.accent_cache.get(fact)
-        if found is None:
-            if len(self.accent_cache) >= TERM_CACHE_SIZE:
-                self.accent_cache.clear()
-            found = self.accent_cache[fact] = frozenset(accented(self.facts[fact].text, self.word_pairs).split())
-        return found
-
-    def fact_terms(self, fact: int) -> frozenset[str]:
-        """The fact's folded syllables and syllable pairs (cached for the most recent facts)."""
-        terms = self.term_cache.get(fact)
-        if terms is None:
-            if len(self.term_cache) >= TERM_CACHE_SIZE:
-                self.term_cache.clear()
-            toks = self.facts[fact].folded.split()
-            terms = self.term_cache[fact] = frozenset((*toks, *bigrams(toks)))
-        return terms
-
-    def fact_surface(self, fact: int) -> list[tuple[str, str, str]]:
-        """``surface_tokens`` of the fact's text, word by word through a cache (tokens never span spaces)."""
-        out: list[tuple[str, str, str]] = []
-        cache = self.word_surfaces
-        for word in self.facts[fact].text.split():
-            triples = cache.get(word)
-            if triples is None:
-                triples = cache[word] = surface_tokens(word)
-            out.extend(triples)
-        return out
-
-    @classmethod
-    def from_data(cls, data: KnowledgeData) -> Snapshot:
-        fact_index = index_from_blobs(FACT_INDEX, data.blobs)
-        article_index = index_from_blobs(ARTICLE_INDEX, data.blobs)
-        lexicon = Lexicon.from_dict(json.loads(data.meta.get("lexicon", "{}")))
-        facts = list(data.facts)
-        articles = list(data.articles)
-        stamps = np.array([a.published.timestamp() for a in articles] or [0.0], dtype=np.float64)
-        span = float(stamps.max() - stamps.min()) or 1.0
-        article_recency = ((stamps - stamps.min()) / span).astype(np.float32)
-        fact_article = np.array([f.article_id for f in facts], dtype=np.int32)
-        headlines: list[set[str]] = [set() for _ in articles]
-        for f in facts:
-            if f.kind != FactKind.BODY.value:
-                toks = f.folded.split()
-                headlines[f.article_id].update(toks, bigrams(toks))
-        return cls(
-            articles=articles,
-            facts=facts,
-            fact_article=fact_article,
-            answerable=np.array([f.kind == FactKind.BODY.value for f in facts], dtype=np.bool_),
-            headline_facts=np.array([f.id for f in facts if f.kind != FactKind.BODY.value], dtype=np.int32),
-            article_starts=np.searchsorted(fact_article, np.arange(len(articles) + 1)).astype(np.int64),
-            fact_index=fact_index,
-            article_index=article_index,
-            lexicon=lexicon,
-            vocabulary=[t for t in fact_index.vocab if "_" not in t and not t[:1].isdigit()],
-            built_at=data.meta.get("built_at", ""),
-            recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
-            headline_tokens=[frozenset(h) for h in headlines],
-            names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
-            accented_vocab=frozenset(data.meta.get("accented_vocab", "").split()),
-            word_pairs={},
-            term_cache={},
-            accent_cache={},
-            word_surfaces={},
-            newest_titles=tuple(a.title for a in sorted(articles, key=lambda a: a.published, reverse=True)[:20]),
-        )
-
-    @property
-    def empty(self) -> bool:
-        return not self.facts
-
-    def topics(self, limit: int = 5) -> tuple[str, ...]:
-        """Titles of the newest articles: what the bot can talk about."""
-        return self.newest_titles[:limit]
-
-
 _F_NUMBER, _F_DATE, _F_PERSON, _F_ORG, _F_NAME = (
     int(f) for f in (Feature.NUMBER, Feature.DATE, Feature.PERSON, Feature.ORG, Feature.NAME)
 )
@@ -303,8 +185,13 @@ class Searcher:
 
     # -- query preparation -----------------------------------------------------------------
 
-    def _repair(self, plan: QueryPlan) -> None:
-        """Replace syllables the index has never seen by the closest known one (typos).
+    def plan(self, question: str) -> QueryPlan:
+        """A (cleaned) question planned for this knowledge base: its typos repaired against the index."""
+        plan = plan_query(question, self.snap.lexicon)
+        return plan if plan.english else self._repaired(plan)
+
+    def _repaired(self, plan: QueryPlan) -> QueryPlan:
+        """The plan with syllables the index has never seen replaced by the closest known one (typos).
 
         A short syllable is only repaired when the repair forms a known syllable pair
         with a neighbour: a one-letter edit of a short syllable is too often another
@@ -313,6 +200,7 @@ class Searcher:
         vocab = self.snap.fact_index.vocab
         # A name the user wrote ("Gia Lai", "Trevor Martin") is what they ask about, not a typo.
         names = {t for name in plan.entities for t in name}
+        repaired = dict(plan.repaired)
         fixed: list[tuple[str, ...]] = []
         for phrase in plan.phrases:
             out = list(phrase)
@@ -323,16 +211,19 @@ class Searcher:
                     left = f"{out[i - 1]}_{cand}" if i > 0 and out[i - 1] not in STOPWORDS else ""
                     right = f"{cand}_{phrase[i + 1]}" if i + 1 < len(phrase) and phrase[i + 1] not in STOPWORDS else ""
                     if left in vocab or right in vocab or (len(tok) >= 6 and len(cand) >= 6):
-                        plan.repaired[tok] = cand
+                        repaired[tok] = cand
                         out[i] = cand
                         break
             fixed.append(tuple(out))
-        plan.phrases = fixed
-        plan.base = [tuple(plan.repaired.get(t, t) for t in p) for p in plan.base]
-        plan.content = list(dict.fromkeys(plan.repaired.get(t, t) for t in plan.content))
-        for old, new in plan.repaired.items():
-            plan.accented.pop(old, None)
-            plan.accented.pop(new, None)
+        accented = {f: a for f, a in plan.accented.items() if f not in repaired and f not in repaired.values()}
+        return dataclasses.replace(
+            plan,
+            phrases=fixed,
+            base=[tuple(repaired.get(t, t) for t in p) for p in plan.base],
+            content=list(dict.fromkeys(repaired.get(t, t) for t in plan.content)),
+            accented=accented,
+            repaired=repaired,
+        )
 
     def _closest(self, tok: str) -> list[str]:
         """Known syllables one edit away (two for long ones), most frequent first."""
@@ -608,8 +499,6 @@ class Searcher:
         article answers a topic, judged with the same features and the same corpus statistics.
         """
         snap = self.snap
-        if not plan.english:
-            self._repair(plan)
         terms = self._weighted_terms(plan)
         fact_scores = snap.fact_index.scores(terms)
         fact_scores[snap.headline_facts] = 0.0  # titles and captions are context, never the answer
@@ -853,11 +742,9 @@ class Searcher:
         text = clean(topic)
         if not text or snap.empty:
             return []
-        plan = plan_query(text, snap.lexicon)
+        plan = self.plan(text)
         if not plan.content:
             return []
-        if not plan.english:
-            self._repair(plan)
         scores = snap.fact_index.scores(self._weighted_terms(plan))
         scores[snap.headline_facts] = 0.0
         hit = np.flatnonzero(scores > 0)
@@ -945,7 +832,7 @@ class Searcher:
             return declined(Reason.TOO_LONG)
         if snap.empty:
             return declined(Reason.NO_KNOWLEDGE)
-        plan = plan_query(text, snap.lexicon)
+        plan = self.plan(text)
         if not _WORDLIKE.search(text) or not plan.content:
             return declined(Reason.NO_WORDS)
         ranking = self.rank(plan, within)

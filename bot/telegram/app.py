@@ -11,8 +11,8 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
-from telegram import Update
-from telegram.constants import UpdateType
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode, UpdateType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
@@ -21,6 +21,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     ExtBot,
     InlineQueryHandler,
     JobQueue,
@@ -53,6 +54,8 @@ EXIT_USAGE = 2
 PURGE_SECONDS = 6 * 3600  # how often old query-log rows are deleted
 # Only what the handlers use (edits are ignored, so they are not even fetched).
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.INLINE_QUERY]
+# Every message the bot sends is Telegram HTML (bot/telegram/render.py escapes all it quotes), without link previews.
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 App: TypeAlias = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]]
 
 NO_BOT_CREDENTIAL_HELP = (
@@ -93,7 +96,7 @@ async def _purge_old_queries(data: BotData) -> int:
     """Delete query-log rows older than the retention setting (at start, then every few hours)."""
     days = data.config.query_log_retention_days
     try:
-        purged = await data.service.db.purge_query_log(days)
+        purged = await data.service.purge_query_log(days)
     except (StorageError, sqlite3.Error) as exc:
         log.warning("could not purge the query log: %s", exc)
         return 0
@@ -194,6 +197,7 @@ def build_application(
         .base_url(f"{settings.bot_api_url}/bot")
         .base_file_url(f"{settings.bot_api_url}/file/bot")
         .context_types(ContextTypes(bot_data=BotData))
+        .defaults(DEFAULTS)
         .rate_limiter(rate_limiter if rate_limiter is not None else _rate_limiter(settings))
         .concurrent_updates(16)
         .post_init(_post_init)

@@ -14,16 +14,14 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Message,
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.ingest import ingest_and_reload
 from bot.models import Answer
 from bot.service import ReloadError
 from bot.storage import StorageError
@@ -38,7 +36,6 @@ PAGE = 3  # facts per answer message
 SOURCES_PER_PAGE = 5
 INLINE_RESULTS = 5
 STATS_DAYS = 7
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _data(context: Context) -> BotData:
@@ -53,9 +50,7 @@ async def reply(message: Message, html: str, markup: InlineKeyboardMarkup | None
     return await message.get_bot().send_message(
         message.chat.id,
         html,
-        parse_mode=ParseMode.HTML,
         reply_markup=markup,
-        link_preview_options=NO_PREVIEW,
         reply_parameters=quote,
     )
 
@@ -75,8 +70,7 @@ async def edit(query: CallbackQuery, context: Context, html: str, markup: Inline
         return False
     edits.remember(key, content)
     try:
-        await query.edit_message_text(html, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      link_preview_options=NO_PREVIEW)  # fmt: skip
+        await query.edit_message_text(html, reply_markup=markup)
     except BadRequest as exc:
         edits.forget(key)
         if "not modified" not in str(exc).lower():
@@ -141,7 +135,7 @@ async def _answer(update: Update, context: Context, question: str) -> None:
     answer = await data.service.ask(question, limit=PAGE + 1)
     latency_ms = (time.perf_counter() - started) * 1000
     try:
-        log_id: int | None = await data.service.db.log_query(
+        log_id: int | None = await data.service.log_query(
             question=question,
             answered=answer.answered,
             top_fact_id=answer.results[0].fact_id if answer.answered and answer.results else None,
@@ -242,7 +236,7 @@ async def button(update: Update, context: Context) -> None:
 async def _more(query: CallbackQuery, context: Context, action: More) -> None:
     data = _data(context)
     asker = data.user_hash(query.from_user.id)
-    question, own = await data.service.db.logged_question_of(action.log_id, asker)
+    question, own = await data.service.logged_question_of(action.log_id, asker)
     if question is None:
         await query.answer("Câu hỏi này không còn trong lịch sử, hãy hỏi lại.", show_alert=True)
         return
@@ -261,7 +255,7 @@ async def _more(query: CallbackQuery, context: Context, action: More) -> None:
 
 async def _feedback(query: CallbackQuery, context: Context, action: Feedback) -> None:
     data = _data(context)
-    stored = await data.service.db.set_feedback(action.log_id, action.value, data.user_hash(query.from_user.id))
+    stored = await data.service.set_feedback(action.log_id, action.value, data.user_hash(query.from_user.id))
     if stored:
         await query.answer("Cảm ơn bạn đã đánh giá! 👍" if action.value > 0 else "Cảm ơn, chúng tôi sẽ cải thiện.")
     else:
@@ -271,8 +265,7 @@ async def _feedback(query: CallbackQuery, context: Context, action: Feedback) ->
 async def _delete_history(query: CallbackQuery, context: Context) -> None:
     data = _data(context)
     user_hash = data.user_hash(query.from_user.id)
-    deleted = await data.service.db.delete_user_history(user_hash) if user_hash else 0
-    topics = await data.news.forget_chat(query.from_user.id)  # the topics of their private chat
+    deleted, topics = await data.service.forget_user(user_hash, query.from_user.id)
     await query.answer(f"Đã xoá {deleted} câu hỏi và {topics} chủ đề theo dõi của bạn.", show_alert=True)
 
 
@@ -357,9 +350,7 @@ async def _admin_report(message: Message, full_html: str, counts_html: str) -> N
         await reply(message, full_html)
         return
     try:
-        await message.get_bot().send_message(
-            message.from_user.id, full_html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-        )
+        await message.get_bot().send_message(message.from_user.id, full_html)
         note = group_reports.SENT_PRIVATELY
     except (Forbidden, BadRequest):  # the admin never opened a private chat with the bot
         note = group_reports.OPEN_PRIVATE_CHAT
@@ -387,7 +378,7 @@ async def add(update: Update, context: Context) -> None:
         await message.chat.send_action(ChatAction.TYPING)
     # Async all the way (the parsing runs in threads): questions keep being answered meanwhile.
     async with data.add_lock:
-        report = await ingest_and_reload(data.service, [url], data.http, data.config)
+        report = await data.service.ingest([url], data.http, data.config)
     log.info(
         "/add: %d added, %d updated, %d unchanged, %d skipped",
         len(report.added), len(report.updated), len(report.unchanged), len(report.skipped),
@@ -434,9 +425,7 @@ async def inline_query(update: Update, context: Context) -> None:
                         id=f"{i}-{r.fact_id}",
                         title=render.shorten(r.text, 100),
                         description=render.inline_description(r),
-                        input_message_content=InputTextMessageContent(
-                            render.inline_html(r), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                        ),
+                        input_message_content=InputTextMessageContent(render.inline_html(r)),
                         reply_markup=keyboards.article_keyboard(r.url),
                     )
                 )

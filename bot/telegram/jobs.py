@@ -16,7 +16,7 @@ import httpx
 from telegram.ext import CallbackContext, Job, JobQueue
 
 from bot.config import Settings
-from bot.ingest import IngestReport, ingest_and_reload
+from bot.models import IngestReport
 from bot.service import SearchService
 from bot.web.fetch import Resolver, make_client, system_resolver
 
@@ -36,7 +36,7 @@ async def refresh_feeds(
     if not settings.feeds:
         return None
     async with client_factory(settings) as client:
-        report = await ingest_and_reload(service, settings.feeds, client, settings, resolver=resolver)
+        report = await service.ingest(settings.feeds, client, settings, resolver=resolver)
     log.info(
         "feed refresh: %d added, %d updated, %d unchanged, %d skipped",
         len(report.added), len(report.updated), len(report.unchanged), len(report.skipped),

@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
@@ -24,7 +24,7 @@ from bot.messages import TOPIC_PROBLEMS
 from bot.models import ReloadReport
 from bot.news import VIETNAM, ChatNews, NewsDesk, parse_digest_time, topic_key, topic_problem, utc_now
 from bot.telegram import keyboards, render_news
-from bot.telegram.handlers import NO_PREVIEW, edit, reply
+from bot.telegram.handlers import edit, reply
 from bot.telegram.keyboards import LatestPage
 from bot.telegram.state import BotData, Context
 
@@ -43,9 +43,7 @@ def _desk(context: Context) -> NewsDesk:
 
 
 async def _send(bot: Bot, chat_id: int, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    return await bot.send_message(
-        chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
-    )
+    return await bot.send_message(chat_id, html, reply_markup=markup)
 
 
 def _topic_arg(message: Message) -> str:

@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from bot.ingest import IngestReport
 from bot.messages import decline_text
-from bot.models import Answer, Reason, ReloadReport, SearchResult
+from bot.models import Answer, ArticleRow, IngestReport, Reason, ReloadReport, SearchResult
 from bot.reasons_vi import skipped_label, skipped_reason, vi
-from bot.storage import ArticleRow, Stats
-from bot.text.normalize import clean, fold, has_vietnamese_marks
+from bot.storage import Stats
+from bot.text.normalize import clean, fold, has_vietnamese_marks, word_spans
 
 MAX_MESSAGE = 4096
 MAX_FACT = 1000
 MAX_TITLE = 200
 MAX_CALLBACK_TEXT = 200
 
-# The tokenizer of bot.text.normalize (numbers keep their inner , . /), applied to the shown text.
-_TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
 
 NO_KNOWLEDGE_HINT = "Quản trị viên cần nạp dữ liệu (/reload)."
 EXAMPLES = (
@@ -112,7 +108,7 @@ def highlight(text: str, matched: Iterable[str]) -> str:
     exact, folded = _matched_words(matched)
     spans: list[tuple[int, int]] = []
     if exact or folded:
-        for m in _TOKEN.finditer(text):
+        for m in word_spans(text):
             lower, word_folded = _word_forms(m.group())
             if lower not in exact and word_folded not in folded:
                 continue

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.messages import MAX_TOPIC_CHARS
+from bot.models import ArticleRow
 from bot.news import VIETNAM, ArticleMatch, Digest, FollowOutcome
-from bot.storage import ArticleRow, DigestSetting, Subscription
+from bot.storage import DigestSetting, Subscription
 from bot.telegram.render import fact_html, fit_blocks, link, shorten
 
 MAX_SENTENCE = 500

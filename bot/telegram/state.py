@@ -16,8 +16,8 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.config import Settings
 from bot.models import ReloadReport
 from bot.news import NewsDesk
+from bot.salt import hash_user
 from bot.service import SearchService
-from bot.storage import hash_user
 from bot.telegram.transport import AiohttpRequest
 from bot.telegram.updates import PollingRequest
 

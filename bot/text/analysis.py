@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import IntFlag
 
 from bot.text.lexicon import Lexicon, Phrase
-from bot.text.normalize import clean, has_vietnamese_marks, join_phrases, token_pairs, tokens, tone_canonical
+from bot.text.normalize import clean, has_vietnamese_marks, token_pairs, tokens, tone_canonical
 
 
 class Feature(IntFlag):
@@ -130,14 +130,9 @@ def text_phrases(text: str, lexicon: Lexicon) -> list[Phrase]:
     return [toks, *lexicon.expansions(toks)]
 
 
-def fact_terms(text: str, lexicon: Lexicon) -> list[str]:
-    """Index terms of one fact (syllables and pairs, abbreviations expanded)."""
-    return join_phrases(text_phrases(text, lexicon))
-
-
-@dataclass
+@dataclass(frozen=True)
 class QueryPlan:
-    """A question made ready for the index."""
+    """A question made ready for the index (a new plan is made to change it: :meth:`Searcher.plan`)."""
 
     text: str  # cleaned question
     phrases: list[Phrase]

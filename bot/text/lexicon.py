@@ -134,16 +134,11 @@ class Lexicon:
         strong = [t for t in markers if t not in _VIETNAMESE_COLLISIONS]
         return len(strong) >= 2 or (len(strong) >= 1 and len(markers) >= 2)
 
-    def translate_english(self, toks: Sequence[str]) -> list[Phrase]:
-        """Vietnamese phrases for the English words and phrases of ``toks``; other tokens kept.
+    def translate_english_split(self, toks: Sequence[str]) -> tuple[list[Phrase], set[str]]:
+        """Vietnamese phrases for the English words and phrases of ``toks``, and the tokens left untranslated.
 
         The untranslated tokens come last, as their own runs (names, numbers, unknown words).
         """
-        out, _ = self.translate_english_split(toks)
-        return out
-
-    def translate_english_split(self, toks: Sequence[str]) -> tuple[list[Phrase], set[str]]:
-        """Like :meth:`translate_english`, also returning the tokens left untranslated."""
         matches = self.english.find(toks)
         out: list[Phrase] = []
         covered: set[int] = set()

@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.formats.normal import article_file_name
 from bot.formats.seed import parse_article_file
-from bot.ingest import ingest, ingest_and_reload
+from bot.ingest import ingest
 from bot.service import ReloadError, SearchService
 
 from .conftest import FIXTURES, FIXTURES_V2
@@ -32,7 +32,7 @@ async def test_ingest_html_writes_one_normal_form_file_and_reload_answers(
     service: SearchService, settings: Settings
 ) -> None:
     async with _offline_client() as client:
-        report = await ingest_and_reload(service, [str(FIXTURES / "page_chuyen_doi_so.html")], client, settings)
+        report = await service.ingest([str(FIXTURES / "page_chuyen_doi_so.html")], client, settings)
     assert report.added == [KON_TUM]
     written = settings.knowledge_dir / article_file_name(KON_TUM)
     assert report.targets[0].files == [str(written)]
@@ -51,9 +51,9 @@ async def test_ingest_html_writes_one_normal_form_file_and_reload_answers(
 async def test_second_ingest_is_unchanged_and_writes_nothing(service: SearchService, settings: Settings) -> None:
     target = [str(FIXTURES / "page_chuyen_doi_so.html")]
     async with _offline_client() as client:
-        await ingest_and_reload(service, target, client, settings)
+        await service.ingest(target, client, settings)
         reloads = service.reloads
-        again = await ingest_and_reload(service, target, client, settings)
+        again = await service.ingest(target, client, settings)
     assert again.unchanged == [KON_TUM]
     assert again.written == 0
     assert service.reloads == reloads  # nothing changed: no reload
@@ -61,8 +61,8 @@ async def test_second_ingest_is_unchanged_and_writes_nothing(service: SearchServ
 
 async def test_updated_article_replaces_its_older_version(service: SearchService, settings: Settings) -> None:
     async with _offline_client() as client:
-        await ingest_and_reload(service, [str(FIXTURES / "page_chuyen_doi_so.html")], client, settings)
-        report = await ingest_and_reload(service, [str(FIXTURES_V2 / "page_chuyen_doi_so.html")], client, settings)
+        await service.ingest([str(FIXTURES / "page_chuyen_doi_so.html")], client, settings)
+        report = await service.ingest([str(FIXTURES_V2 / "page_chuyen_doi_so.html")], client, settings)
     assert report.updated == [KON_TUM]
     assert report.reload is not None
     assert report.reload.updated == [KON_TUM]
@@ -78,8 +78,8 @@ async def test_updated_article_replaces_its_older_version(service: SearchService
 
 async def test_same_content_under_another_url_is_skipped(service: SearchService, settings: Settings) -> None:
     async with _offline_client() as client:
-        report = await ingest_and_reload(
-            service, [str(FIXTURES / "page_one_stop.html"), str(FIXTURES / "mirror_copy.jsonl")], client, settings
+        report = await service.ingest(
+            [str(FIXTURES / "page_one_stop.html"), str(FIXTURES / "mirror_copy.jsonl")], client, settings
         )
     assert report.added == [ONE_STOP]
     [skipped] = report.targets[1].skipped

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.formats import ParsedFile, html
+from bot.formats import VIETNAM_TZ, ParsedFile, ParseError, html
 from bot.formats.encoding import EncodingError, decode_bytes
 from bot.formats.feeds import parse_feed_file
 from bot.formats.html import parse_html, parse_html_file
 from bot.formats.jsonl import parse_jsonl_file
 from bot.formats.loader import PARSERS, load_folder
-from bot.formats.seed import VIETNAM_TZ, ParseError
 
 from .conftest import FIXTURES, SEED_KNOWLEDGE
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.formats import VIETNAM_TZ
 from bot.formats.normal import NormalFormError, article_file_name, canonical_article, format_article_text, normal_form
-from bot.formats.seed import VIETNAM_TZ, parse_article_file, parse_article_text
+from bot.formats.seed import parse_article_file, parse_article_text
 from bot.models import Article
 
 from .conftest import SEED_KNOWLEDGE

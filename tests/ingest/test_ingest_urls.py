@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
-from bot.ingest import ingest_and_reload
 from bot.service import SearchService
 from bot.web.fetch import make_client
 
@@ -24,7 +23,7 @@ async def test_page_url_is_ingested_under_its_canonical_url_and_answers(
     site: LocalSite, service: SearchService, settings: Settings
 ) -> None:
     async with site.client(settings) as client:
-        report = await ingest_and_reload(service, [site.on("baokontum.com.vn", "/page/kon-tum")], client, settings)
+        report = await service.ingest([site.on("baokontum.com.vn", "/page/kon-tum")], client, settings)
     assert report.added == [KON_TUM]
     answer = await service.ask("Kon Tum thí điểm ki-ốt tra cứu hồ sơ ở đâu")
     assert answer.answered
@@ -33,7 +32,7 @@ async def test_page_url_is_ingested_under_its_canonical_url_and_answers(
 
 async def test_xhtml_content_type_is_accepted(site: LocalSite, service: SearchService, settings: Settings) -> None:
     async with site.client(settings) as client:
-        report = await ingest_and_reload(service, [site.on("baothanhhoa.vn", "/page/xhtml")], client, settings)
+        report = await service.ingest([site.on("baothanhhoa.vn", "/page/xhtml")], client, settings)
     assert report.added == ["https://baothanhhoa.vn/chi-so-hai-long-2023-210001.htm"]
 
 
@@ -41,7 +40,7 @@ async def test_feed_url_fetches_item_pages_and_falls_back_to_summaries(
     site: LocalSite, service: SearchService, settings: Settings
 ) -> None:
     async with site.client(settings) as client:
-        report = await ingest_and_reload(service, [site.on("baochinhphu.vn", "/feed.rss")], client, settings)
+        report = await service.ingest([site.on("baochinhphu.vn", "/feed.rss")], client, settings)
     [target] = report.targets
     # item 1: its page was fetched (full text); item 2: its page is missing (404), the summary is used
     assert sorted(target.added) == [ONE_STOP, QUANG_NINH]
@@ -63,9 +62,7 @@ async def test_refusals_are_reported_and_nothing_is_written(site: LocalSite, tmp
     try:
         before = _names(knowledge)
         async with make_client(strict) as client:
-            report = await ingest_and_reload(
-                service, [site.url("/page/kon-tum"), "ftp://example.vn/a.html"], client, strict
-            )
+            report = await service.ingest([site.url("/page/kon-tum"), "ftp://example.vn/a.html"], client, strict)
         assert _names(knowledge) == before
         assert report.reload is None
         reasons = [s.reason for s in report.skipped]
@@ -83,7 +80,7 @@ async def test_failed_fetches_are_skipped_with_reasons(
     targets = [site.url(p) for p in ("/image", "/loop-a", "/big-streamed", "/slow")]
     fast = settings.model_copy(update={"fetch_timeout_seconds": 0.5})
     async with make_client(fast) as client:
-        report = await ingest_and_reload(service, targets, client, fast)
+        report = await service.ingest(targets, client, fast)
     reasons = [s.reason for s in report.skipped]
     assert len(reasons) == 4
     assert "unexpected content type image/png" in reasons[0]

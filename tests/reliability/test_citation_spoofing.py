@@ -15,7 +15,6 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.ingest import ingest_and_reload
 from bot.service import SearchService
 from bot.web.fetch import make_client
 from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings
@@ -84,7 +83,7 @@ async def test_canonical_link_to_another_site_is_not_trusted(client: tuple[httpx
     before = seed_file(settings).read_bytes()
     service = await SearchService.open(settings.db_path, settings.knowledge_dir)
     try:
-        report = await ingest_and_reload(service, ["https://evil.example/fake"], http, settings)
+        report = await service.ingest(["https://evil.example/fake"], http, settings)
         assert report.added == ["https://evil.example/fake"]  # cited to where it came from
         assert seed_file(settings).read_bytes() == before
         answer = await service.ask("bỏ toàn bộ thủ tục một cửa từ tháng sau")
@@ -100,7 +99,7 @@ async def test_a_feed_summary_is_not_cited_to_another_site(client: tuple[httpx.A
     before = seed_file(settings).read_bytes()
     service = await SearchService.open(settings.db_path, settings.knowledge_dir)
     try:
-        report = await ingest_and_reload(service, ["https://evil.example/feed.rss"], http, settings)
+        report = await service.ingest(["https://evil.example/feed.rss"], http, settings)
     finally:
         await service.close()
     assert report.written == 0
@@ -117,11 +116,11 @@ async def test_same_site_replaces_the_seed_only_with_a_later_version(
     before = seed_file(settings).read_bytes()
     service = await SearchService.open(settings.db_path, settings.knowledge_dir)
     try:
-        older = await ingest_and_reload(service, ["https://baokontum.com.vn/old-copy"], http, settings)
+        older = await service.ingest(["https://baokontum.com.vn/old-copy"], http, settings)
         assert older.written == 0
         assert "replaced only by a version published later" in older.skipped[0].reason
         assert seed_file(settings).read_bytes() == before
-        newer = await ingest_and_reload(service, ["https://baokontum.com.vn/newer"], http, settings)
+        newer = await service.ingest(["https://baokontum.com.vn/newer"], http, settings)
         assert newer.updated == [SEED_URL]
         assert "Bản cập nhật của chính tòa soạn." in seed_file(settings).read_text(encoding="utf-8")
     finally:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.salt import salt_path, user_hash_salt
-from bot.storage import Database, hash_user
+from bot.salt import hash_user, salt_path, user_hash_salt
+from bot.storage import Database
 from bot.telegram.app import build_application
 from tests.telegram.fakes import RecordingRequest
 

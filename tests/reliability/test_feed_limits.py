@@ -18,8 +18,8 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
+from bot.formats import ParseError
 from bot.formats.html import MAX_NESTING, parse_html
-from bot.formats.seed import ParseError
 from bot.ingest import ingest
 from bot.web.fetch import make_client
 from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings

@@ -15,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.formats import ParseError
 from bot.formats.html import parse_html
-from bot.formats.seed import ParseError, parse_article_text
-from bot.models import Answer, Reason, ReloadReport, SearchResult, SkippedFile
+from bot.formats.seed import parse_article_text
+from bot.models import Answer, ArticleRow, Reason, ReloadReport, SearchResult, SkippedFile
 from bot.service import SearchService
-from bot.storage import ArticleRow, Stats
+from bot.storage import Stats
 from bot.telegram import render
 from bot.text.normalize import clean, fold, tokens
 from tests.emulator.server import BotApiEmulator, Call

@@ -19,8 +19,8 @@ import pytest
 from telegram import Update
 
 from bot.config import Settings
+from bot.salt import hash_user
 from bot.service import SearchService
-from bot.storage import hash_user
 from bot.telegram import app as app_module
 from bot.telegram.app import ALLOWED_UPDATES, App, build_application
 from bot.telegram.logs import configure_logging

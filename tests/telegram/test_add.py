@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.ingest import IngestReport, TargetReport
-from bot.models import ReloadReport, SkippedFile
+from bot.models import IngestReport, ReloadReport, SkippedFile, TargetReport
 from bot.service import SearchService
 from bot.telegram import render
 from bot.telegram.app import build_application

@@ -11,8 +11,8 @@ import pytest
 from telegram import Update
 
 from bot.config import Settings
+from bot.salt import hash_user
 from bot.service import SearchService
-from bot.storage import hash_user
 from bot.telegram.app import App, build_application
 from bot.telegram.render import html_to_text
 from tests.telegram import updates as up
