@@ -260,18 +260,12 @@ class SearchService:
 
     # -- the query log, feedback and privacy -------------------------------------------------------
 
-    async def log_query(
-        self,
-        *,
-        question: str,
-        answered: bool,
-        top_fact_id: int | None,
-        latency_ms: float,
-        user_hash: str | None = None,
-        chat_type: str | None = None,
+    async def record_question(
+        self, answer: Answer, latency_ms: float, user_hash: str | None, chat_type: str | None
     ) -> int:
-        """Record an answered or declined question (the id of its row: buttons refer to it)."""
-        return await self.db.log_query(question=question, answered=answered, top_fact_id=top_fact_id,
+        """Log an answered or declined question; the id of its row (the answer's buttons refer to it)."""
+        top = answer.results[0].fact_id if answer.answered and answer.results else None
+        return await self.db.log_query(question=answer.question, answered=answer.answered, top_fact_id=top,
                                        latency_ms=latency_ms, user_hash=user_hash, chat_type=chat_type)  # fmt: skip
 
     async def logged_question_of(self, log_id: int, user_hash: str | None) -> tuple[str | None, bool]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -577,13 +578,9 @@ class Database:
 
     async def subscriptions(self, chat_id: int | None = None) -> list[Subscription]:
         """The topics of one chat (or of every chat), in the order they were added."""
-        sql = "SELECT id, chat_id, topic, topic_key, created_at, checked_generation FROM subscriptions"
-        args: tuple[int, ...] = ()
-        if chat_id is not None:
-            sql += " WHERE chat_id = ?"
-            args = (chat_id,)
-        async with self._conn.execute(sql + " ORDER BY id", args) as cur:
-            rows = await cur.fetchall()
+        rows = await self._of_chat(
+            "SELECT id, chat_id, topic, topic_key, created_at, checked_generation FROM subscriptions", chat_id, "id"
+        )
         return [Subscription(r[0], r[1], r[2], r[3], unstamp(r[4]), r[5]) for r in rows]
 
     async def remove_subscription(
@@ -677,14 +674,15 @@ class Database:
             await self._conn.commit()
 
     async def digests(self, chat_id: int | None = None) -> list[DigestSetting]:
-        sql = "SELECT chat_id, at, last_sent FROM digests"
-        args: tuple[int, ...] = ()
-        if chat_id is not None:
-            sql += " WHERE chat_id = ?"
-            args = (chat_id,)
-        async with self._conn.execute(sql + " ORDER BY chat_id", args) as cur:
-            rows = await cur.fetchall()
+        """The daily digest setting of one chat (or of every chat)."""
+        rows = await self._of_chat("SELECT chat_id, at, last_sent FROM digests", chat_id, "chat_id")
         return [DigestSetting(r[0], r[1], unstamp(r[2])) for r in rows]
+
+    async def _of_chat(self, select: str, chat_id: int | None, order: str) -> list[Any]:
+        """The rows of ``select`` for one chat (all chats when None), ordered by ``order``."""
+        where, args = (" WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
+        async with self._conn.execute(f"{select}{where} ORDER BY {order}", args) as cur:
+            return list(await cur.fetchall())
 
     async def digest_sent(self, chat_id: int, until: datetime) -> None:
         self._check_writable()

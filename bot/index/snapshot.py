@@ -22,6 +22,13 @@ from bot.text.normalize import accented, bigrams, surface_tokens
 TERM_CACHE_SIZE = 5000
 
 
+def _remember(cache: dict[int, frozenset[str]], fact: int, value: frozenset[str]) -> None:
+    """Keep ``value`` for a fact, starting afresh past :data:`TERM_CACHE_SIZE` facts."""
+    if len(cache) >= TERM_CACHE_SIZE:
+        cache.clear()
+    cache[fact] = value
+
+
 class SnapshotCache:
     """Memoised functions of a snapshot's facts and words, filled as questions are answered.
 
@@ -69,23 +76,19 @@ class Snapshot:
 
     def fact_accents(self, fact: int) -> frozenset[str]:
         """The tone-canonical syllables with diacritics of one fact (computed, cached for recent facts)."""
-        cache = self.cache.accents
-        found = cache.get(fact)
+        found = self.cache.accents.get(fact)
         if found is None:
-            if len(cache) >= TERM_CACHE_SIZE:
-                cache.clear()
-            found = cache[fact] = frozenset(accented(self.facts[fact].text, self.cache.word_pairs).split())
+            found = frozenset(accented(self.facts[fact].text, self.cache.word_pairs).split())
+            _remember(self.cache.accents, fact, found)
         return found
 
     def fact_terms(self, fact: int) -> frozenset[str]:
         """The fact's folded syllables and syllable pairs (cached for the most recent facts)."""
-        cache = self.cache.terms
-        terms = cache.get(fact)
+        terms = self.cache.terms.get(fact)
         if terms is None:
-            if len(cache) >= TERM_CACHE_SIZE:
-                cache.clear()
             toks = self.facts[fact].folded.split()
-            terms = cache[fact] = frozenset((*toks, *bigrams(toks)))
+            terms = frozenset((*toks, *bigrams(toks)))
+            _remember(self.cache.terms, fact, terms)
         return terms
 
     def fact_surface(self, fact: int) -> list[tuple[str, str, str]]:

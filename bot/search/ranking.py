@@ -146,6 +146,11 @@ class Linear:
             "bias": round(self.bias, 6),
         }
 
+    def probability(self, x: FloatArray) -> float:
+        """The logistic of the model's value for one row ``x``."""
+        z = float(self(x.reshape(1, -1))[0])
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
     @classmethod
     def from_dict(cls, d: dict[str, Any], size: int) -> Linear:
         arrays = [np.asarray(d[k], dtype=np.float64) for k in ("weights", "mean", "scale")]
@@ -173,28 +178,17 @@ class RankModel:
         )
 
     def answer_probability(self, x: FloatArray) -> float:
-        z = float(self.decline(x.reshape(1, -1))[0])
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return self.decline.probability(x)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": MODEL_VERSION,
-            "candidate_features": list(CANDIDATE_FEATURES),
-            "question_features": list(QUESTION_FEATURES),
-            "ranker": self.ranker.to_dict(),
-            "decline": self.decline.to_dict(),
-            "threshold": round(self.threshold, 6),
-            "info": self.info,
-        }
+        features = {"candidate_features": CANDIDATE_FEATURES, "question_features": QUESTION_FEATURES}
+        parts = {"ranker": self.ranker, "decline": self.decline}
+        return _model_dict(MODEL_VERSION, features, parts, self.threshold, self.info)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RankModel:
-        if d.get("version") != MODEL_VERSION:
-            raise ModelError(f"model version {d.get('version')!r}, this code reads {MODEL_VERSION}")
-        if tuple(d.get("candidate_features", ())) != CANDIDATE_FEATURES:
-            raise ModelError("the model was fitted on other candidate features: refit with python -m bench.fit")
-        if tuple(d.get("question_features", ())) != QUESTION_FEATURES:
-            raise ModelError("the model was fitted on other question features: refit with python -m bench.fit")
+        _check(d, MODEL_VERSION, {"candidate_features": CANDIDATE_FEATURES, "question_features": QUESTION_FEATURES},
+               "python -m bench.fit")  # fmt: skip
         return cls(
             ranker=Linear.from_dict(d["ranker"], len(CANDIDATE_FEATURES)),
             decline=Linear.from_dict(d["decline"], len(QUESTION_FEATURES)),
@@ -206,10 +200,36 @@ class RankModel:
 MODEL_FILE = "ranker.json"
 
 
+def _model_dict(
+    version: int, features: dict[str, tuple[str, ...]], parts: dict[str, Linear], threshold: float, info: dict[str, Any]
+) -> dict[str, Any]:
+    """A model file's content: its version, the features it was fitted on, its linear parts, its threshold."""
+    return {
+        "version": version,
+        **{key: list(names) for key, names in features.items()},
+        **{key: linear.to_dict() for key, linear in parts.items()},
+        "threshold": round(threshold, 6),
+        "info": info,
+    }
+
+
+def _check(d: dict[str, Any], version: int, features: dict[str, tuple[str, ...]], refit: str) -> None:
+    """Refuse a model file of another version, or fitted on other features than this code computes."""
+    if d.get("version") != version:
+        raise ModelError(f"model version {d.get('version')!r}, this code reads {version}")
+    for key, names in features.items():
+        if tuple(d.get(key, ())) != names:
+            raise ModelError(f"the model was fitted on other {key.replace('_', ' ')}: refit with {refit}")
+
+
+def _shipped(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("bot.search").joinpath(name).read_text(encoding="utf-8"))
+    return data
+
+
 def load_model() -> RankModel:
     """The model shipped with the package."""
-    text = resources.files("bot.search").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    return RankModel.from_dict(json.loads(text))
+    return RankModel.from_dict(_shipped(MODEL_FILE))
 
 
 def softmax(scores: FloatArray) -> FloatArray:
@@ -232,28 +252,18 @@ class TopicModel:
     info: dict[str, Any]
 
     def probability(self, x: FloatArray) -> float:
-        z = float(self.linear(x.reshape(1, -1))[0])
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return self.linear.probability(x)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": TOPIC_MODEL_VERSION,
-            "topic_features": list(TOPIC_FEATURES),
-            "model": self.linear.to_dict(),
-            "threshold": round(self.threshold, 6),
-            "info": self.info,
-        }
+        features = {"topic_features": TOPIC_FEATURES}
+        return _model_dict(TOPIC_MODEL_VERSION, features, {"model": self.linear}, self.threshold, self.info)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TopicModel:
-        if d.get("version") != TOPIC_MODEL_VERSION:
-            raise ModelError(f"topic model version {d.get('version')!r}, this code reads {TOPIC_MODEL_VERSION}")
-        if tuple(d.get("topic_features", ())) != TOPIC_FEATURES:
-            raise ModelError("the topic model was fitted on other features: refit with python -m bench.fit_topics")
+        _check(d, TOPIC_MODEL_VERSION, {"topic_features": TOPIC_FEATURES}, "python -m bench.fit_topics")
         return cls(Linear.from_dict(d["model"], len(TOPIC_FEATURES)), float(d["threshold"]), dict(d.get("info", {})))
 
 
 def load_topic_model() -> TopicModel:
     """The topic model shipped with the package."""
-    text = resources.files("bot.search").joinpath(TOPIC_MODEL_FILE).read_text(encoding="utf-8")
-    return TopicModel.from_dict(json.loads(text))
+    return TopicModel.from_dict(_shipped(TOPIC_MODEL_FILE))

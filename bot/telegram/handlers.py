@@ -135,14 +135,8 @@ async def _answer(update: Update, context: Context, question: str) -> None:
     answer = await data.service.ask(question, limit=PAGE + 1)
     latency_ms = (time.perf_counter() - started) * 1000
     try:
-        log_id: int | None = await data.service.log_query(
-            question=question,
-            answered=answer.answered,
-            top_fact_id=answer.results[0].fact_id if answer.answered and answer.results else None,
-            latency_ms=latency_ms,
-            user_hash=data.user_hash(user.id if user else None),
-            chat_type=message.chat.type,
-        )
+        user_hash = data.user_hash(user.id if user else None)
+        log_id: int | None = await data.service.record_question(answer, latency_ms, user_hash, message.chat.type)
     except (StorageError, sqlite3.Error) as exc:  # locked, read-only or full: answer anyway
         log.warning("question not logged: %s", exc)
         log_id = None

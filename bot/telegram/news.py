@@ -94,17 +94,21 @@ async def _show_topics(message: Message, desk: NewsDesk) -> None:
     await reply(message, *await _topics_view(desk, message.chat.id))
 
 
-async def _topic_command(update: Update, context: Context) -> tuple[Message, NewsDesk, str] | None:
-    """(message, desk, topic) of /theodoi or /huytheodoi; None when there is no topic (the list is shown)."""
+def _command(update: Update, context: Context) -> tuple[Message, NewsDesk, str] | None:
+    """(message, news desk, the text after the command) of a command update; None for no message."""
     message = update.effective_message
     if message is None:
         return None
-    desk = _desk(context)
-    topic = _topic_arg(message)
-    if not topic:
-        await _show_topics(message, desk)
+    return message, _desk(context), _topic_arg(message)
+
+
+async def _topic_command(update: Update, context: Context) -> tuple[Message, NewsDesk, str] | None:
+    """(message, desk, topic) of /theodoi or /huytheodoi; None when there is no topic (the list is shown)."""
+    command = _command(update, context)
+    if command is not None and not command[2]:
+        await _show_topics(command[0], command[1])
         return None
-    return message, desk, topic
+    return command
 
 
 async def follow(update: Update, context: Context) -> None:
@@ -153,17 +157,15 @@ async def unfollow_button(query: CallbackQuery, context: Context, subscription_i
 
 async def button(update: Update, context: Context) -> None:
     """The buttons of topic lists and /tinmoi pages."""
-    query = update.callback_query
-    if query is None:
+    if (query := update.callback_query) is None:
         return
     action = keyboards.decode(query.data)
-    match action:
-        case keyboards.Unfollow():
-            await unfollow_button(query, context, action.subscription_id)
-        case LatestPage():
-            await latest_button(query, context, action)
-        case _:
-            await query.answer("Nút này không còn dùng được.")
+    if isinstance(action, keyboards.Unfollow):
+        await unfollow_button(query, context, action.subscription_id)
+    elif isinstance(action, LatestPage):
+        await latest_button(query, context, action)
+    else:
+        await query.answer("Nút này không còn dùng được.")
 
 
 def paging_topic(topic: str) -> str:
@@ -190,11 +192,10 @@ async def _latest_view(desk: NewsDesk, page: int, topic: str | None) -> tuple[st
 
 async def latest(update: Update, context: Context) -> None:
     """``/tinmoi [chủ đề]`` (``/latest``): the newest articles, five a page."""
-    message = update.effective_message
-    if message is None:
+    if (command := _command(update, context)) is None:
         return
-    desk = _desk(context)
-    topic = _topic_arg(message) or None
+    message, desk, arg = command
+    topic = arg or None
     if topic is not None:
         problem = topic_problem(topic, desk.service.snapshot)
         if problem is not None:
@@ -255,11 +256,9 @@ async def send_digest(bot: Bot, desk: NewsDesk, chat_id: int, now: datetime) -> 
 
 async def digest(update: Update, context: Context) -> None:
     """``/bantin [HH:MM | tat]`` (``/digest``): the chat's daily digest time, or off."""
-    message = update.effective_message
-    if message is None:
+    if (command := _command(update, context)) is None:
         return
-    desk = _desk(context)
-    arg = _topic_arg(message)
+    message, desk, arg = command
     if not arg:
         settings = await desk.digest_settings(message.chat.id)
         await reply(message, render_news.digest_status_html(settings[0] if settings else None))

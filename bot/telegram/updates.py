@@ -15,10 +15,11 @@ import logging
 import time
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
 from telegram import Update
-from telegram._utils.types import JSONDict, ODVInput
-from telegram.request import BaseRequest, RequestData
+from telegram._utils.types import JSONDict
+from telegram.request import BaseRequest
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +46,9 @@ class PollingRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self._inner.shutdown()
 
-    async def do_request(  # noqa: PLR0917 - PTB's signature
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        status, body = await self._inner.do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """The inner request's answer, with unparseable updates dropped from a ``getUpdates`` answer."""
+        status, body = await self._inner.do_request(url, method, *args, **kwargs)
         if status == HTTPStatus.OK and url.rsplit("/", 1)[-1].lower() == "getupdates":
             body = self._filtered(body)
         return status, body
