@@ -24,7 +24,7 @@ from bot.formats.loader import LoadResult, Progress, load_folder
 from bot.formats.versions import change_of
 from bot.index.build import build_knowledge, release_free_memory
 from bot.index.snapshot import Snapshot
-from bot.index.stored import INDEX_FORMAT, KnowledgeData
+from bot.index.stored import KnowledgeData, built_by_this_version
 from bot.ingest import IngestProgress, ingest
 from bot.models import Answer, ArticleRow, IngestReport, Reason, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
@@ -147,7 +147,7 @@ class SearchService:
                 data = await db.load_knowledge()
             except sqlite3.Error as exc:
                 raise classify(db.path, exc, busy_timeout) from None
-            if data is not None and data.meta.get("index_format") != INDEX_FORMAT and not db.read_only:
+            if data is not None and not built_by_this_version(data.meta) and not db.read_only:
                 log.warning("the index in %s was built by another version; rebuilding it", db_path)
                 data = None
             if data is not None:

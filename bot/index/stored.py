@@ -19,6 +19,11 @@ FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 
 
+def built_by_this_version(meta: dict[str, str]) -> bool:
+    """Whether stored knowledge was built in this code's index format (else it is rebuilt on open)."""
+    return meta.get("index_format") == INDEX_FORMAT
+
+
 def index_blobs(prefix: str, index: BM25Index) -> dict[str, bytes]:
     return {f"{prefix}.{k}": v for k, v in index.to_blobs().items()}
 
