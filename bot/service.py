@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.formats.loader import LoadResult, Progress, load_folder
@@ -25,13 +24,17 @@ from bot.formats.versions import change_of
 from bot.index.build import build_knowledge, release_free_memory
 from bot.index.snapshot import Snapshot
 from bot.index.stored import KnowledgeData, built_by_this_version
-from bot.ingest import IngestProgress, ingest
 from bot.models import Answer, ArticleRow, IngestReport, Reason, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher
 from bot.storage import BUSY_TIMEOUT, Database, DatabaseCorrupt, Stats, StorageError, classify, move_aside
 from bot.text.lexicon import LexiconError, load_lexicon
-from bot.web.fetch import Resolver, system_resolver
+
+if TYPE_CHECKING:  # ingest (HTML, feeds, HTTP) is imported when used: answering does not load it
+    import httpx
+
+    from bot.ingest import IngestProgress
+    from bot.web.fetch import Resolver
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +242,7 @@ class SearchService:
         client: httpx.AsyncClient,
         settings: Settings,
         *,
-        resolver: Resolver = system_resolver,
+        resolver: Resolver | None = None,
         progress: IngestProgress | None = None,
         always_reload: bool = False,
     ) -> IngestReport:
@@ -248,7 +251,11 @@ class SearchService:
 
         A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
         """
-        report = await ingest(targets, self.knowledge_dir, client, settings, resolver=resolver, progress=progress)
+        from bot.ingest import ingest
+        from bot.web.fetch import system_resolver
+
+        report = await ingest(targets, self.knowledge_dir, client, settings, resolver=resolver or system_resolver,
+                              progress=progress)  # fmt: skip
         if report.written or always_reload:
             try:
                 files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
