@@ -1,8 +1,9 @@
 """Following the news: topic subscriptions, what to push when articles arrive, digests, the newest articles.
 
 A topic is typed the way questions are (no diacritics, abbreviations, typos) and an article
-matches it when the answering pipeline, kept to that article's facts, would answer the topic
-(:meth:`bot.search.searcher.Searcher.match`): the same normalisation, ranker and calibrated decline.
+matches it when :meth:`bot.search.searcher.Searcher.match` says so: the answering pipeline's
+normalisation, candidates and ranker, kept to that article's facts, and a topic model fitted on
+``eval/topics`` for the decision (a topic is a phrase, not a question).
 
 What has been matched and pushed lives in SQLite (``bot/storage.py``): every reload records
 which articles it added or changed with a *generation* number; a subscription remembers the
@@ -21,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from bot.formats import VIETNAM_TZ
 from bot.formats.loader import LoadResult, load_folder
 from bot.index.snapshot import Snapshot
 from bot.messages import MAX_TOPIC_CHARS
@@ -32,7 +32,6 @@ from bot.storage import DigestSetting, Subscription
 from bot.text.analysis import plan_query
 from bot.text.normalize import clean, fold
 
-VIETNAM = VIETNAM_TZ  # digests are sent at the chat's time of day there
 MAX_TOPICS_PER_CHAT = 10
 # /tinmoi with a topic: how many of the articles sharing its words are checked with the full ranker.
 TOPIC_ARTICLE_CANDIDATES = 60

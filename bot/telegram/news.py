@@ -20,9 +20,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
+from bot.formats import VIETNAM_TZ
 from bot.messages import TOPIC_PROBLEMS
 from bot.models import ReloadReport
-from bot.news import VIETNAM, ChatNews, NewsDesk, parse_digest_time, topic_key, topic_problem, utc_now
+from bot.news import ChatNews, NewsDesk, parse_digest_time, topic_key, topic_problem, utc_now
 from bot.telegram import keyboards, render_news
 from bot.telegram.handlers import edit, reply
 from bot.telegram.keyboards import LatestPage
@@ -226,7 +227,7 @@ def schedule_digest(job_queue: JobQueue[Any], chat_id: int, at: str | None) -> N
     if at is None:
         return
     hour, minute = (int(x) for x in at.split(":"))
-    job_queue.run_daily(digest_job, time(hour, minute, tzinfo=VIETNAM), chat_id=chat_id,
+    job_queue.run_daily(digest_job, time(hour, minute, tzinfo=VIETNAM_TZ), chat_id=chat_id,
                         name=digest_job_name(chat_id))  # fmt: skip
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from bot.formats import VIETNAM_TZ
 from bot.messages import MAX_TOPIC_CHARS
 from bot.models import ArticleRow
-from bot.news import VIETNAM, ArticleMatch, Digest, FollowOutcome
+from bot.news import ArticleMatch, Digest, FollowOutcome
 from bot.storage import DigestSetting, Subscription
 from bot.telegram.render import fact_html, fit_blocks, link, shorten
 
@@ -106,7 +107,7 @@ def latest_html(rows: Sequence[ArticleRow], page: int, per_page: int, topic: str
 
 
 def digest_html(digest: Digest, per_topic: int = 5) -> str:
-    blocks = [f"🗓 <b>Bản tin cải cách hành chính</b> ({digest.until.astimezone(VIETNAM):%d/%m/%Y})"]
+    blocks = [f"🗓 <b>Bản tin cải cách hành chính</b> ({digest.until.astimezone(VIETNAM_TZ):%d/%m/%Y})"]
     for section in digest.sections:
         title = "Bài mới" if section.topic is None else f"Chủ đề «{escape(shorten(section.topic, 60))}»"
         lines = [f"<b>{title}</b> ({len(section.matches)} bài)"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.news import VIETNAM
+from bot.formats import VIETNAM_TZ
 from bot.service import SearchService
 from bot.telegram import news
 from bot.telegram.app import build_application
@@ -171,7 +171,7 @@ async def test_digest_is_scheduled_in_vietnam_time_and_sends_only_news(harness: 
     assert "07:30" in texts(harness)[-1]
     (job,) = queue.get_jobs_by_name(news.digest_job_name(USER))
     assert job.next_t is not None
-    local = job.next_t.astimezone(VIETNAM)
+    local = job.next_t.astimezone(VIETNAM_TZ)
     assert (local.hour, local.minute) == (7, 30)
     await harness.feed(up.message("/bantin 25:00", uid=USER))
     assert "Giờ không hợp lệ" in texts(harness)[-1]
