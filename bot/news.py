@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -101,18 +101,29 @@ class Digest:
     sections: tuple[DigestSection, ...]
 
 
-def match_articles(snapshot: Snapshot, topics: Sequence[str], article_ids: Iterable[int]) -> list[ArticleMatch]:
+def match_articles(
+    snapshot: Snapshot,
+    topics: Sequence[str],
+    article_ids: Iterable[int],
+    only: Mapping[str, Collection[int]] | None = None,
+) -> list[ArticleMatch]:
     """Every article of ``article_ids`` that matches at least one topic (CPU work: run it in a thread).
 
     An article matching several topics is one :class:`ArticleMatch`, quoting the sentence of the
-    most confident topic and naming all of them.
+    most confident topic and naming all of them. ``only`` keeps a topic to some of the articles.
     """
     searcher = Searcher(snapshot)
+    # One first-stage pass per topic leaves out the articles sharing none of its words (most of them).
+    possible = {topic: searcher.articles_with_words(topic) for topic in dict.fromkeys(topics)}
+    if only is not None:
+        possible = {topic: ids.intersection(only.get(topic, ())) for topic, ids in possible.items()}
     out: list[ArticleMatch] = []
     for article in article_ids:
         best: tuple[float, SearchResult] | None = None
         found: list[str] = []
         for topic in topics:
+            if article not in possible[topic]:
+                continue
             answer = searcher.match(topic, article)
             if not answer.answered or not answer.results:
                 continue
@@ -227,14 +238,8 @@ class NewsDesk:
             out: list[ChatNews] = []
             for chat_id, subs, articles in work:
                 # Each topic only against the articles changed since that topic was last matched.
-                per_article: dict[int, list[str]] = {}
-                for sub in subs:
-                    for a in changed[sub.checked_generation]:
-                        if a in articles:
-                            per_article.setdefault(a, []).append(sub.topic)
-                matches: list[ArticleMatch] = []
-                for a, topics in per_article.items():
-                    matches.extend(match_articles(snapshot, topics, [a]))
+                only = {sub.topic: articles.intersection(changed[sub.checked_generation]) for sub in subs}
+                matches = match_articles(snapshot, [s.topic for s in subs], sorted(articles), only)
                 matches.sort(key=lambda m: (m.article.published, m.article.id))
                 out.append(ChatNews(chat_id, matches, [s.id for s in subs], generation))
             return out

@@ -202,3 +202,14 @@ async def test_latest_is_newest_first_and_filters_by_topic(desk: NewsDesk, seed_
     about = [a.url for a in await desk.latest("chữ ký số")]
     assert about == [urls["ha_tinh_chu_ky_so.txt"], urls["quang_ngai_chu_ky_so.txt"]]
     assert await desk.latest("bóng đá") == []
+
+
+async def test_a_topic_is_only_matched_against_articles_that_arrived_after_it(
+    desk: NewsDesk, seed_folder: Path
+) -> None:
+    await desk.follow(PRIVATE, "thi đua khen thưởng")
+    urls = write_news_articles(seed_folder)
+    await desk.service.reload()  # not pushed yet: the chat's first topic has these pending
+    await desk.follow(PRIVATE, NEWS_TOPIC)  # arrives after the digital-signature articles
+    pushed = await push_all(desk)
+    assert pushed == {PRIVATE: [urls["yen_bai_thi_dua.txt"]]}

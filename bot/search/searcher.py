@@ -733,25 +733,33 @@ class Searcher:
                 out[word] = None
         return tuple(out)
 
+    def _best_fact_per_article(self, topic: str) -> npt.NDArray[np.float32]:
+        """Per article, the first-stage score of its best body fact for ``topic`` (0: no fact shares a word)."""
+        snap = self.snap
+        best = np.zeros(len(snap.articles), dtype=np.float32)
+        text = clean(topic)
+        if not text or snap.empty:
+            return best
+        plan = self.plan(text)
+        if not plan.content:
+            return best
+        scores = snap.fact_index.scores(self._weighted_terms(plan))
+        scores[snap.headline_facts] = 0.0  # as in prepare(): only these facts can be candidates
+        hit = np.flatnonzero(scores > 0)
+        np.maximum.at(best, snap.fact_article[hit], scores[hit].astype(np.float32))
+        return best
+
     def articles_sharing_words(self, topic: str, limit: int) -> list[int]:
         """Ids of the (at most ``limit``) articles whose best fact scores highest on the topic's words.
 
         The first stage only: the articles worth checking with :meth:`match`.
         """
-        snap = self.snap
-        text = clean(topic)
-        if not text or snap.empty:
-            return []
-        plan = self.plan(text)
-        if not plan.content:
-            return []
-        scores = snap.fact_index.scores(self._weighted_terms(plan))
-        scores[snap.headline_facts] = 0.0
-        hit = np.flatnonzero(scores > 0)
-        best = np.zeros(len(snap.articles), dtype=np.float32)
-        np.maximum.at(best, snap.fact_article[hit], scores[hit].astype(np.float32))
-        chosen = top_k(best, limit)
-        return [int(a) for a in chosen if best[a] > 0]
+        best = self._best_fact_per_article(topic)
+        return [int(a) for a in top_k(best, limit) if best[a] > 0]
+
+    def articles_with_words(self, topic: str) -> frozenset[int]:
+        """Every article :meth:`match` could say yes to: those with a candidate fact for ``topic``."""
+        return frozenset(np.flatnonzero(self._best_fact_per_article(topic) > 0).tolist())
 
     def match(self, topic: str, article: int) -> Answer:
         """Whether one article is about ``topic``: its best fact, or a decline.
