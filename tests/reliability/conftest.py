@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.server import BotApiEmulator, Call
-from tests.emulator.telegram_html import check_text, utf16_len
+from devtools.emulator import BotApiEmulator, Call
+from devtools.telegram_html import check_text, utf16_len
 from tests.helpers import write_article
 from tests.telegram.conftest import make_knowledge
 from tests.telegram.process import TOKEN, BotProcess

@@ -17,7 +17,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.telegram.delivery import RetryingRateLimiter
-from tests.emulator.server import BotApiEmulator, Fault
+from devtools.emulator import BotApiEmulator, Fault
 from tests.reliability.conftest import assert_valid_reply
 from tests.telegram.conftest import make_knowledge
 from tests.telegram.process import TOKEN, BotProcess

@@ -22,7 +22,7 @@ from bot.service import SearchService
 from bot.storage import ArticleRow, Stats
 from bot.telegram import render
 from bot.text.normalize import clean, fold, tokens
-from tests.emulator.server import BotApiEmulator, Call
+from devtools.emulator import BotApiEmulator, Call
 from tests.helpers import article_text
 from tests.reliability.conftest import (
     HOSTILE_PARAGRAPHS,

@@ -12,7 +12,7 @@ import pytest
 
 from bot.service import SearchService
 from bot.text.normalize import fold
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.helpers import SEED_PATH, write_article
 from tests.telegram.process import ADMIN, TOKEN, BotProcess
 

@@ -21,7 +21,7 @@ from bot.health import heartbeat_path, problems
 from bot.telegram.app import beat_if_answering
 from bot.telegram.state import BotData
 from bot.telegram.updates import STALE_POLL_SECONDS, PollingRequest
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.reliability.test_faults_telegram import ANSWER_WORDS, ask_and_settle
 from tests.telegram.process import BotProcess
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.telegram.logs import configure_logging
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.reliability.test_faults_telegram import ask_and_settle
 from tests.telegram.process import BotProcess
 

@@ -25,7 +25,7 @@ from bot.telegram import app as app_module
 from bot.telegram.app import ALLOWED_UPDATES, App, build_application
 from bot.telegram.logs import configure_logging
 from bot.telegram.render import html_to_text
-from tests.emulator.server import BotApiEmulator, Fault
+from devtools.emulator import BotApiEmulator, Fault
 from tests.helpers import REPO_ROOT
 from tests.telegram import updates as up
 from tests.telegram.fakes import TOKEN, RecordingRequest

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.telegram.conftest import REPO
 
 TOKEN = "777000111:E2E-secret-token-never-in-logs"

@@ -17,7 +17,7 @@ from bot.telegram import render
 from bot.telegram.app import build_application
 from bot.telegram.menu import ADMIN_COMMANDS, PRIVATE_COMMANDS
 from bot.web.fetch import make_client
-from tests.emulator.telegram_html import check_text
+from devtools.telegram_html import check_text
 from tests.telegram import updates as up
 from tests.telegram.fakes import RecordingRequest
 from tests.telegram.test_handlers import ADMIN, GROUP, USER, Harness, settings

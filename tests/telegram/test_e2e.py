@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.server import BotApiEmulator, Call
+from devtools.emulator import BotApiEmulator, Call
 from tests.telegram.conftest import ARTICLE_URL, REPO, make_knowledge
 from tests.telegram.process import ADMIN, TOKEN, BotProcess
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.emulator.server import BotApiEmulator, Call
+from devtools.emulator import BotApiEmulator, Call
 from tests.telegram.conftest import REPO, make_knowledge
 from tests.telegram.process import ADMIN, TOKEN, BotProcess
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulator.server import BotApiEmulator, Call, Fault
+from devtools.emulator import BotApiEmulator, Call, Fault
 from tests.helpers import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, SEED_PATH, write_article, write_news_articles
 from tests.telegram.process import ADMIN, TOKEN, BotProcess
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.telegram.conftest import make_knowledge
 from tests.telegram.process import TOKEN, BotProcess
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bot.models import Answer, Reason, ReloadReport, SearchResult, SkippedFile
 from bot.storage import Stats
 from bot.telegram import render
-from tests.emulator.telegram_html import check_text
+from devtools.telegram_html import check_text
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

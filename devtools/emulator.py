@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-from tests.emulator.telegram_html import HtmlError, check_text, utf16_len, valid_url
+from devtools.telegram_html import HtmlError, check_text, utf16_len, valid_url
 
 JSON_FIELDS = {"reply_markup", "commands", "scope", "results", "reply_parameters", "link_preview_options",
                "entities", "allowed_updates", "button", "input_message_content"}  # fmt: skip
