@@ -1,17 +1,18 @@
-"""Shared fixtures: knowledge folders (the seed, the shared synthetic articles) and opened services."""
+"""Shared fixtures: knowledge folders (the seed, the shared synthetic articles), opened services, an in-process bot."""
 
 from __future__ import annotations
 
+import logging
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.service import SearchService
-from tests.helpers import SEED_PATH, SHARED_ARTICLES
-
-ServiceFactory = Callable[[Path], Awaitable[SearchService]]
+from tests.support.articles import SEED_PATH, SHARED_ARTICLES
+from tests.support.harness import Harness, settings, started
+from tests.support.services import ServiceFactory
 
 
 @pytest.fixture
@@ -63,3 +64,26 @@ async def service(knowledge_dir: Path, open_service: ServiceFactory) -> SearchSe
 async def seed_service(seed_folder: Path, open_service: ServiceFactory) -> SearchService:
     """A service over the seed alone (always available)."""
     return await open_service(seed_folder)
+
+
+@pytest.fixture
+async def harness(service: SearchService, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The real Application in process over ``service`` (the nearest one), its Bot API calls recorded."""
+    async with started(service, settings(tmp_path)) as h:
+        yield h
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For a test that calls ``configure_logging``: the root logger's handlers and level, and the quietened
+    libraries' levels, as they were before."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield None
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    for h in handlers:
+        root.addHandler(h)
+    root.setLevel(level)
+    for name in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
+        logging.getLogger(name).setLevel(logging.NOTSET)

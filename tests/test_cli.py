@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus import ONE_STOP_URL, write_one_stop_article
-from tests.helpers import REPO_ROOT, SEED_PATH, SEED_URL
+from tests.support.articles import REPO_ROOT, SEED_PATH, SEED_URL
+from tests.support.corpus import ONE_STOP_URL, write_one_stop_article
 
 SEED_TITLE = "Phiên họp thứ bảy Ban Chỉ đạo Cải cách hành chính của Chính phủ"
 RESULT_KEYS = {"text", "url", "title", "site", "published", "score"}

@@ -12,8 +12,8 @@ import pytest
 from bot.formats.loader import load_folder
 from bot.formats.seed import ParseError, article_facts, parse_article_file, parse_article_text
 from bot.service import ReloadError, SearchService
-from tests.conftest import ServiceFactory
-from tests.helpers import SEED_PATH, SEED_URL, article_text, write_article
+from tests.support.articles import SEED_PATH, SEED_URL, article_text, write_article
+from tests.support.services import ServiceFactory
 
 
 def test_seed_fields() -> None:

@@ -11,8 +11,8 @@ import pytest
 from bot.models import Answer
 from bot.service import SearchService
 from bot.text.normalize import fold
-from tests.conftest import ServiceFactory
-from tests.corpus import (
+from tests.support.articles import write_article
+from tests.support.corpus import (
     ABBREVIATION_CASES,
     ONE_STOP_DATE,
     ONE_STOP_NUMBER,
@@ -25,7 +25,7 @@ from tests.corpus import (
     write_corpus,
     write_online_articles,
 )
-from tests.helpers import write_article
+from tests.support.services import ServiceFactory
 
 ONE_STOP_QUESTION = "bộ phận một cửa cấp xã của huyện tiếp nhận {} hồ sơ đăng ký kinh doanh hộ cá thể"
 ONLINE_FACTS = {ONLINE_OLD_FACT, ONLINE_NEW_FACT}

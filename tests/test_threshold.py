@@ -9,9 +9,9 @@ import pytest
 
 from bot.models import Reason
 from bot.service import SearchService
-from tests.conftest import ServiceFactory
-from tests.corpus import write_corpus
-from tests.helpers import SEED_PATH
+from tests.support.articles import SEED_PATH
+from tests.support.corpus import write_corpus
+from tests.support.services import ServiceFactory
 
 _SHARED_NAME = (
     "known limitation (search.py): the question's only specific word is a place the knowledge base mentions "

@@ -11,8 +11,8 @@ import pytest
 from bot.messages import DECLINES
 from bot.models import Reason
 from bot.service import SearchService
-from tests.conftest import ServiceFactory
-from tests.helpers import write_article
+from tests.support.articles import write_article
+from tests.support.services import ServiceFactory
 
 
 @pytest.fixture

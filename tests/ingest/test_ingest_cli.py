@@ -12,8 +12,7 @@ from pathlib import Path
 from bot.cli import format_report
 from bot.models import ReloadReport, SkippedFile, SourceReport
 from bot.progress import TerminalProgress
-
-from .conftest import FIXTURES
+from tests.support.sites import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, check_url, fetch, make_client
-
-from .conftest import LocalSite, make_settings
+from tests.support.sites import LocalSite, make_settings
 
 POLICY = FetchPolicy(allow_private=True, timeout=1.0, max_bytes=200_000, max_redirects=3)
 

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from bot.formats.normal import NormalFormError, article_file_name, canonical_article, format_article_text, normal_form
 from bot.formats.seed import VIETNAM_TZ, parse_article_file, parse_article_text
 from bot.models import Article
-
-from .conftest import SEED_KNOWLEDGE
+from tests.support.articles import SEED_KNOWLEDGE
 
 
 def test_seed_article_round_trips_unchanged() -> None:

@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.ingest import ingest_and_reload
 from bot.service import SearchService
 from bot.web.fetch import make_client
-from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings
+from tests.support.articles import SEED_KNOWLEDGE
+from tests.support.sites import LocalHostsTransport, make_settings
 
 SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
 SEED_PATH = SEED_URL.removeprefix("http://baokontum.com.vn")

@@ -18,21 +18,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.telegram.delivery import RetryingRateLimiter
 from devtools.emulator import BotApiEmulator, Fault
-from tests.reliability.conftest import assert_valid_reply
-from tests.telegram.conftest import make_knowledge
-from tests.telegram.process import TOKEN, BotProcess
-
-QUESTION = "ai chu tri phien hop thu bay ban chi dao cchc"
-ANSWER_WORDS = "Phạm Minh"
-
-
-def ask_and_settle(emu: BotApiEmulator, user: int, text: str = QUESTION, settle: float = 0.5) -> list[dict[str, Any]]:
-    """Send a question, wait for a first delivery, then a little more (a duplicate would show up)."""
-    mark = emu.mark()
-    assert emu.say(user, text)
-    emu.wait_until(lambda: len(emu.delivered(user, mark)) >= 1, timeout=20, what=f"a reply to {user}")
-    time.sleep(settle)
-    return emu.delivered(user, mark)
+from tests.support.articles import SEED_QUESTION, make_knowledge
+from tests.support.chats import ANSWER_WORDS, ask_and_settle
+from tests.support.hostile import assert_valid_reply
+from tests.support.process import TOKEN, BotProcess
 
 
 def hits(emu: BotApiEmulator, kind: str, since: float) -> int:
@@ -90,7 +79,7 @@ def test_ambiguous_timeout_may_duplicate_and_is_bounded(emu: BotApiEmulator, bot
     user = 4012
     emu.inject(Fault("stall_after", chat_id=user, seconds=1.5))
     mark = emu.mark()
-    assert emu.say(user, QUESTION)
+    assert emu.say(user, SEED_QUESTION)
     emu.wait_until(lambda: len(emu.delivered(user, mark)) >= 2, timeout=10, what="the retried reply")
     time.sleep(0.5)
     delivered = emu.delivered(user, mark)
@@ -102,8 +91,8 @@ def test_blocked_user_is_logged_and_skipped(emu: BotApiEmulator, bot: BotProcess
     blocked, other = 4021, 4022
     mark = emu.mark()
     emu.inject(Fault("blocked", chat_id=blocked, times=5))
-    assert emu.say(blocked, QUESTION)
-    assert emu.say(other, QUESTION)
+    assert emu.say(blocked, SEED_QUESTION)
+    assert emu.say(other, SEED_QUESTION)
     emu.wait_until(lambda: len(emu.delivered(other, mark)) == 1, timeout=10, what="the other user's reply")
     emu.wait_until(lambda: hits(emu, "blocked", 0) >= 1, timeout=10, what="the blocked attempt")
     time.sleep(0.5)
@@ -125,9 +114,9 @@ def test_flood_gets_a_polite_notice_without_starving_others(emu: BotApiEmulator,
     mark = emu.mark()
     started = time.monotonic()
     for i in range(30):
-        assert emu.say(flooder, f"{QUESTION} {i}")
+        assert emu.say(flooder, f"{SEED_QUESTION} {i}")
     calm_sent = time.monotonic()
-    assert emu.say(calm, QUESTION)
+    assert emu.say(calm, SEED_QUESTION)
     emu.wait_until(lambda: len(emu.delivered(calm, mark)) == 1, timeout=10, what="the calm user's reply")
     calm_latency = next(c.at for c in emu.calls[mark:] if c.method == "sendMessage"
                         and int(c.params["chat_id"]) == calm) - calm_sent  # fmt: skip
@@ -231,7 +220,7 @@ def _sigterm_run(emu: BotApiEmulator, root: Path) -> None:
     mark = emu.mark()
     started = time.monotonic()
     for u in users:
-        assert emu.say(u, QUESTION)
+        assert emu.say(u, SEED_QUESTION)
     emu.wait_until(lambda: sum(1 for k, _, at in emu.faults_hit if k == "slow" and at >= started) == len(users),
                    timeout=15, what="all replies in flight")  # fmt: skip
     assert process.proc is not None

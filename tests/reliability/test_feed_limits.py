@@ -22,7 +22,8 @@ from bot.formats.html import MAX_NESTING, parse_html
 from bot.formats.seed import ParseError
 from bot.ingest import ingest
 from bot.web.fetch import make_client
-from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings
+from tests.support.articles import SEED_KNOWLEDGE
+from tests.support.sites import LocalHostsTransport, make_settings
 
 
 def feed(name: str, count: int) -> str:

@@ -23,8 +23,8 @@ from bot.storage import ArticleRow, Stats
 from bot.telegram import render
 from bot.text.normalize import clean, fold, tokens
 from devtools.emulator import BotApiEmulator, Call
-from tests.helpers import article_text
-from tests.reliability.conftest import (
+from tests.support.articles import article_text, make_knowledge
+from tests.support.hostile import (
     HOSTILE_PARAGRAPHS,
     HOSTILE_TITLE,
     HOSTILE_URL,
@@ -32,8 +32,7 @@ from tests.reliability.conftest import (
     assert_valid_reply,
     write_hostile_articles,
 )
-from tests.telegram.conftest import make_knowledge
-from tests.telegram.process import BotProcess
+from tests.support.process import BotProcess
 
 HANOI = datetime.fromisoformat("2024-03-15T08:30:00+07:00")
 ASK_BOUND_SECONDS = 0.2

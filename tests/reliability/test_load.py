@@ -13,8 +13,8 @@ import pytest
 from bot.service import SearchService
 from bot.text.normalize import fold
 from devtools.emulator import BotApiEmulator
-from tests.helpers import SEED_PATH, write_article
-from tests.telegram.process import ADMIN, TOKEN, BotProcess
+from tests.support.articles import SEED_PATH, write_article
+from tests.support.process import ADMIN, TOKEN, BotProcess
 
 USERS = 50
 QUESTIONS_PER_USER = 20

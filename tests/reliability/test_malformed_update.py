@@ -22,8 +22,8 @@ from bot.telegram.app import beat_if_answering
 from bot.telegram.state import BotData
 from bot.telegram.updates import STALE_POLL_SECONDS, PollingRequest
 from devtools.emulator import BotApiEmulator
-from tests.reliability.test_faults_telegram import ANSWER_WORDS, ask_and_settle
-from tests.telegram.process import BotProcess
+from tests.support.chats import ANSWER_WORDS, ask_and_settle
+from tests.support.process import BotProcess
 
 # A poll as an older Bot API server sends it (no ``allows_revoting``): PTB cannot build a Poll from it.
 OLD_POLL: dict[str, Any] = {

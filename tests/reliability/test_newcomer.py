@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, SEED_PATH, write_article
+from tests.support.articles import REPO_ROOT, SEED_PATH, write_article
 
 QUESTION = "ai chu tri phien hop thu bay ban chi dao cchc"
 

@@ -1,3 +1,5 @@
+"""Fixtures of the Telegram tests: a service over the seed and the synthetic articles, built once per session."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,20 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import SearchService
-
-REPO = Path(__file__).resolve().parents[2]
-EVAL_ARTICLES = REPO / "eval" / "dev" / "articles"  # copies of shared/eval/articles
-ARTICLE_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
-
-
-def make_knowledge(folder: Path) -> Path:
-    """The bundled seed plus the synthetic test articles (test data only, never shipped)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in (REPO / "knowledge").iterdir():
-        shutil.copy(f, folder / f.name)
-    for f in sorted(EVAL_ARTICLES.glob("*.txt")):
-        shutil.copy(f, folder / f"eval_{f.name}")
-    return folder
+from tests.support.articles import make_knowledge
 
 
 @pytest.fixture(scope="session")

@@ -20,15 +20,14 @@ import pytest
 from aiohttp import web
 
 from devtools.emulator import BotApiEmulator, Call
-from tests.telegram.conftest import REPO, make_knowledge
-from tests.telegram.process import ADMIN, TOKEN, BotProcess
+from tests.support.articles import REPO_ROOT, make_knowledge
+from tests.support.process import ADMIN, FAKE_HOSTS, TOKEN, BotProcess
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "telegram" / "binh_dinh_chu_ky_so.html"
 PAGE_PATH = "/tin/binh-dinh-chu-ky-so.html"
 SLOW_PATH = "/tin/cham.html"  # the same page, held back until the test releases it
 CANONICAL = "https://baobinhdinh.vn/viewer.aspx?macm=1&macmp=1&mabb=256871"
 NEWS_HOST = "baobinhdinh.vn"
-FAKE_HOSTS = Path(__file__).resolve().parents[1] / "fakehosts"  # its sitecustomize maps NEWS_HOST to 127.0.0.1
 TITLE = "Bình Định cấp miễn phí chữ ký số cho người dân nộp hồ sơ trực tuyến"
 SENTENCE = (
     "Sau hơn ba tháng triển khai, tỉnh Bình Định đã cấp miễn phí 12.500 chứng thư chữ ký số cá nhân, giúp người"
@@ -128,7 +127,7 @@ def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = tmp_path_factory.mktemp("e2e-add")
     make_knowledge(root / "knowledge")  # the seed and the synthetic test articles: none about chữ ký số
     process = BotProcess(emu, root, CCHC_ALLOW_PRIVATE_URLS="true", CCHC_FETCH_TIMEOUT_SECONDS="5",
-                         TEST_FAKE_HOSTS=f"{NEWS_HOST}=127.0.0.1", PYTHONPATH=f"{REPO}{os.pathsep}{FAKE_HOSTS}")  # fmt: skip
+                         TEST_FAKE_HOSTS=f"{NEWS_HOST}=127.0.0.1", PYTHONPATH=f"{REPO_ROOT}{os.pathsep}{FAKE_HOSTS}")  # fmt: skip
     with process.running():
         yield process
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from devtools.emulator import BotApiEmulator
-from tests.telegram.conftest import make_knowledge
-from tests.telegram.process import TOKEN, BotProcess
+from tests.support.articles import make_knowledge
+from tests.support.process import TOKEN, BotProcess
 
 SECRET = "webhook-secret_123"
 
