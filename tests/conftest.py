@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from bot.service import SearchService
 from tests.support.articles import SEED_PATH, SHARED_ARTICLES
 from tests.support.harness import Harness, settings, started
 from tests.support.services import ServiceFactory
+
+# Property tests are reproducible: the same examples on every run and machine (derandomize, no example
+# database), no per-example deadline (a loaded 2-core machine is slow, not wrong), and a failure prints
+# the blob to replay it. The examples counts are the tests' own (hypothesis' default: 100).
+# HYPOTHESIS_PROFILE=explore draws new random examples on each run, to look for new failures.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis.settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ _words = st.text(
 ).filter(lambda s: any(c.isalpha() for c in s))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(
     title=_words,
     paragraphs=st.lists(_words, min_size=1, max_size=5),

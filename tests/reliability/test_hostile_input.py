@@ -56,7 +56,7 @@ hostile_text = st.one_of(
 # -- the normaliser ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=300)
 @given(hostile_text)
 def test_normaliser_is_idempotent_and_nfc_nfd_blind(text: str) -> None:
     cleaned = clean(text)
@@ -93,8 +93,7 @@ def loop_and_service(
 REASONS = set(Reason)
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@settings(max_examples=250, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(question=hostile_text)
 def test_service_answers_or_declines_any_question_quickly(
     loop_and_service: tuple[asyncio.AbstractEventLoop, SearchService], question: str
@@ -133,7 +132,7 @@ def results(draw: st.DrawFn) -> SearchResult:
                         matched=tuple(draw(st.lists(st.text(max_size=10), max_size=5))))  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@settings(max_examples=150)
 @given(question=texts, found=st.lists(results(), min_size=1, max_size=5), titles=st.lists(nonempty, max_size=8))
 def test_every_render_is_valid_telegram_html(question: str, found: list[SearchResult], titles: list[str]) -> None:
     answered = Answer(question=question, answered=True, results=tuple(found))
