@@ -14,7 +14,15 @@ import pytest
 from bot.service import SearchService
 from tests.support.articles import SEED_PATH, SHARED_ARTICLES
 from tests.support.harness import Harness, settings, started
-from tests.support.services import ServiceFactory
+from tests.support.services import (
+    Fill,
+    Prebuilt,
+    PrebuiltFactory,
+    ServiceFactory,
+    fill_seed,
+    fill_seed_and_shared,
+    shared_articles,
+)
 
 # Property tests are reproducible: the same examples on every run and machine (derandomize, no example
 # database), no per-example deadline (a loaded 2-core machine is slow, not wrong), and a failure prints
@@ -37,14 +45,11 @@ def seed_folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """The seed plus copies of ``shared/eval/articles/*.txt`` (skipped when shared/ is absent)."""
-    shared = sorted(SHARED_ARTICLES.glob("*.txt")) if SHARED_ARTICLES.is_dir() else []
-    if not shared:
+    if not shared_articles():
         pytest.skip(f"shared test articles not found in {SHARED_ARTICLES}")
     folder = tmp_path / "knowledge"
     folder.mkdir()
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    for path in shared:
-        shutil.copy(path, folder / path.name)
+    fill_seed_and_shared(folder)
     return folder
 
 
@@ -62,6 +67,48 @@ async def open_service(tmp_path: Path) -> AsyncIterator[ServiceFactory]:
     yield factory
     for service in opened:
         await service.close()
+
+
+@pytest.fixture(scope="session")
+def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
+    """Indexes built once per session, by name (:class:`~tests.support.services.Prebuilt`)."""
+    return Prebuilt(tmp_path_factory)
+
+
+@pytest.fixture
+async def open_prebuilt(prebuilt: Prebuilt, tmp_path: Path) -> AsyncIterator[PrebuiltFactory]:
+    """Open a :class:`SearchService` on this test's copy of a prebuilt database; all are closed afterwards.
+
+    The service's knowledge folder is the shared one it was built from: for tests that only ask.
+    """
+    opened: list[SearchService] = []
+
+    async def factory(name: str, fill: Fill) -> SearchService:
+        db, folder = prebuilt.get(name, fill)
+        copy = tmp_path / f"prebuilt{len(opened)}" / db.name
+        copy.parent.mkdir()
+        shutil.copy(db, copy)
+        service = await SearchService.open(copy, folder)
+        opened.append(service)
+        return service
+
+    yield factory
+    for service in opened:
+        await service.close()
+
+
+@pytest.fixture
+async def seed_answers(open_prebuilt: PrebuiltFactory) -> SearchService:
+    """A service over the seed alone, on a copy of a database built once: for tests that only ask."""
+    return await open_prebuilt("seed", fill_seed)
+
+
+@pytest.fixture
+async def shared_answers(open_prebuilt: PrebuiltFactory) -> SearchService:
+    """A service over the seed and the shared synthetic articles, built once: for tests that only ask."""
+    if not shared_articles():
+        pytest.skip(f"shared test articles not found in {SHARED_ARTICLES}")
+    return await open_prebuilt("shared", fill_seed_and_shared)
 
 
 @pytest.fixture

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.service import SearchService
 from tests.support.articles import make_knowledge
+from tests.support.services import Prebuilt, PrebuiltFactory
 
 
 @pytest.fixture(scope="session")
-def built_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("kb")
-    knowledge = make_knowledge(root / "knowledge")
-    db = root / "built.sqlite3"
-
-    async def build() -> None:
-        svc = await SearchService.open(db, knowledge)
-        await svc.close()
-
-    asyncio.run(build())
-    return db, knowledge
+def built_db(prebuilt: Prebuilt) -> tuple[Path, Path]:
+    """The database and the knowledge folder (seed, lexicon files, synthetic articles), built once."""
+    return prebuilt.get("telegram", make_knowledge)
 
 
 @pytest.fixture
-async def service(built_db: tuple[Path, Path], tmp_path: Path) -> AsyncIterator[SearchService]:
-    db, knowledge = built_db
-    copy = tmp_path / "cchc.sqlite3"
-    shutil.copy(db, copy)
-    svc = await SearchService.open(copy, knowledge)
-    try:
-        yield svc
-    finally:
-        await svc.close()
+async def service(open_prebuilt: PrebuiltFactory) -> SearchService:
+    """This test's copy of ``built_db``'s database, over its (shared, not to be written) knowledge folder."""
+    return await open_prebuilt("telegram", make_knowledge)
