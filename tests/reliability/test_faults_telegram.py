@@ -28,6 +28,7 @@ def hits(emu: BotApiEmulator, kind: str, since: float) -> int:
     return sum(1 for k, _, at in emu.faults_hit if k == kind and at >= since)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("user", "fault"),
     [
@@ -60,6 +61,7 @@ def test_reply_is_retried_and_delivered_exactly_once(emu: BotApiEmulator, bot: B
                             and int(c.params["chat_id"]) == user))  # fmt: skip
 
 
+@pytest.mark.slow
 def test_slow_answer_is_not_retried(emu: BotApiEmulator, bot: BotProcess) -> None:
     user = 4011
     emu.inject(Fault("slow", chat_id=user, seconds=0.6))
@@ -70,6 +72,7 @@ def test_slow_answer_is_not_retried(emu: BotApiEmulator, bot: BotProcess) -> Non
     assert len(delivered) == 1
 
 
+@pytest.mark.slow
 def test_ambiguous_timeout_may_duplicate_and_is_bounded(emu: BotApiEmulator, bot: BotProcess) -> None:
     """The documented trade-off: Telegram carried the message out but its answer never came in time.
 
@@ -87,6 +90,7 @@ def test_ambiguous_timeout_may_duplicate_and_is_bounded(emu: BotApiEmulator, bot
     assert delivered[0]["text"] == delivered[1]["text"]
 
 
+@pytest.mark.slow
 def test_blocked_user_is_logged_and_skipped(emu: BotApiEmulator, bot: BotProcess) -> None:
     blocked, other = 4021, 4022
     mark = emu.mark()
@@ -109,6 +113,7 @@ def test_blocked_user_is_logged_and_skipped(emu: BotApiEmulator, bot: BotProcess
     assert "Traceback" not in bot.log_text().split("reply skipped")[-1].split("\n", 2)[0]
 
 
+@pytest.mark.slow
 def test_flood_gets_a_polite_notice_without_starving_others(emu: BotApiEmulator, bot: BotProcess) -> None:
     flooder, calm = 4031, 4032
     mark = emu.mark()
@@ -202,6 +207,7 @@ async def test_retry_after_is_retried_once_per_allowed_retry() -> None:
 # -- SIGTERM ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_replies_in_flight(tmp_path: Path) -> None:
     make_knowledge(tmp_path / "knowledge")
     emu = BotApiEmulator(TOKEN).start()  # its own: the shared bot must not pick these updates up

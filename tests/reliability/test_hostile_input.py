@@ -238,6 +238,7 @@ HOSTILE_QUESTIONS = [
 HOSTILE_USERS = range(3001, 3001 + 7)
 
 
+@pytest.mark.slow
 def test_every_reply_to_a_hostile_run_is_valid_telegram_html(emu: BotApiEmulator, bot: BotProcess) -> None:
     """Each user sends 8 hostile questions at most (the flood limit); every one gets exactly one valid reply."""
     mark = emu.mark()
@@ -268,6 +269,7 @@ def _answers(query_id: str, call: Call) -> bool:
     return str(call.params["inline_query_id"]) == query_id
 
 
+@pytest.mark.slow
 def test_hostile_inline_queries_get_valid_results(emu: BotApiEmulator, bot: BotProcess) -> None:
     """Inline mode: every result's message is valid Telegram HTML (the emulator refuses anything else)."""
     rejected = len(emu.rejections)

@@ -16,6 +16,8 @@ from devtools.emulator import BotApiEmulator
 from tests.support.articles import SEED_PATH, write_article
 from tests.support.process import ADMIN, TOKEN, BotProcess
 
+pytestmark = pytest.mark.slow  # a load test of the bot as a process against the emulator
+
 USERS = 50
 QUESTIONS_PER_USER = 20
 RELOAD_AFTER = USERS * QUESTIONS_PER_USER // 2

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Update
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
@@ -53,6 +54,7 @@ def test_the_old_poll_really_breaks_ptb() -> None:
     raise AssertionError("PTB parses the old poll now: pick another malformed update for these tests")
 
 
+@pytest.mark.slow
 def test_the_running_bot_skips_it_and_keeps_answering(emu: BotApiEmulator, bot: BotProcess) -> None:
     bad = emu.raw_update(poll=OLD_POLL)
     delivered = ask_and_settle(emu, 4301, settle=0.3)

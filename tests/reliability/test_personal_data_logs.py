@@ -51,6 +51,7 @@ def test_ptb_payload_lines_are_cut(restore_logging: None, capsys: pytest.Capture
     assert "Something went wrong processing the data received from Telegram. (data not logged)" in err
 
 
+@pytest.mark.slow
 def test_the_running_bot_logs_no_user_data_at_debug(emu: BotApiEmulator, bot: BotProcess) -> None:
     user = 4401
     mark = emu.mark()

@@ -199,6 +199,7 @@ async def test_token_never_in_logs_at_any_level(seed_service: SearchService, tmp
     assert E2E_TOKEN not in str(emu.delivered(6, mark))  # nor in what users see
 
 
+@pytest.mark.slow
 def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path) -> None:
     emu = BotApiEmulator("1:the-right-token").start()
     try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.service import SearchService
+from devtools.emulator import BotApiEmulator
 from tests.support.articles import make_knowledge
 from tests.support.services import Prebuilt, PrebuiltFactory
 
@@ -21,3 +23,11 @@ def built_db(prebuilt: Prebuilt) -> tuple[Path, Path]:
 async def service(open_prebuilt: PrebuiltFactory) -> SearchService:
     """This test's copy of ``built_db``'s database, over its (shared, not to be written) knowledge folder."""
     return await open_prebuilt("telegram", make_knowledge)
+
+
+@pytest.fixture
+def no_rejections(emu: BotApiEmulator) -> Iterator[None]:
+    """Fails the test if the bot made a call the emulator (as Telegram) refused; for modules with an ``emu``."""
+    before = len(emu.rejections)
+    yield
+    assert emu.rejections[before:] == [], "the bot made calls Telegram would reject"

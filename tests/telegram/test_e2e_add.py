@@ -23,6 +23,8 @@ from devtools.emulator import BotApiEmulator, Call
 from tests.support.articles import REPO_ROOT, make_knowledge
 from tests.support.process import ADMIN, FAKE_HOSTS, TOKEN, BotProcess
 
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_rejections")]  # the bot as a process against the emulator
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "telegram" / "binh_dinh_chu_ky_so.html"
 PAGE_PATH = "/tin/binh-dinh-chu-ky-so.html"
 SLOW_PATH = "/tin/cham.html"  # the same page, held back until the test releases it
@@ -130,13 +132,6 @@ def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                          TEST_FAKE_HOSTS=f"{NEWS_HOST}=127.0.0.1", PYTHONPATH=f"{REPO_ROOT}{os.pathsep}{FAKE_HOSTS}")  # fmt: skip
     with process.running():
         yield process
-
-
-@pytest.fixture(autouse=True)
-def no_rejections(emu: BotApiEmulator) -> Iterator[None]:
-    before = len(emu.rejections)
-    yield
-    assert emu.rejections[before:] == [], "the bot made calls Telegram would reject"
 
 
 def say(emu: BotApiEmulator, user: int, text: str, timeout: float = 10.0) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from devtools.emulator import BotApiEmulator
 from tests.support.articles import make_knowledge
 from tests.support.process import TOKEN, BotProcess
 
+pytestmark = pytest.mark.slow  # the bot as a process against the emulator
+
 SECRET = "webhook-secret_123"
 
 
