@@ -13,14 +13,13 @@ import hypothesis
 import pytest
 
 from bot.service import SearchService
-from tests.support.articles import SEED_PATH, SHARED_ARTICLES
+from tests.support.articles import SHARED_ARTICLES, seed_only
 from tests.support.harness import Harness, settings, started
 from tests.support.services import (
     Fill,
     Prebuilt,
     PrebuiltFactory,
     ServiceFactory,
-    fill_seed,
     fill_seed_and_shared,
     shared_articles,
 )
@@ -46,10 +45,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.fixture
 def seed_folder(tmp_path: Path) -> Path:
     """A knowledge folder holding only the bundled seed article."""
-    folder = tmp_path / "seed_only"
-    folder.mkdir()
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    return folder
+    return seed_only(tmp_path / "seed_only")
 
 
 @pytest.fixture
@@ -64,19 +60,25 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def open_service(tmp_path: Path) -> AsyncIterator[ServiceFactory]:
-    """Open a :class:`SearchService` on a fresh temp DB for a folder; all are closed afterwards."""
+async def opened_services() -> AsyncIterator[list[SearchService]]:
+    """The services this test opened through ``open_service`` or ``open_prebuilt``; closed after it."""
     opened: list[SearchService] = []
-
-    async def factory(folder: Path) -> SearchService:
-        db_path = tmp_path / f"db{len(opened)}" / "index.sqlite3"
-        service = await SearchService.open(db_path, folder)
-        opened.append(service)
-        return service
-
-    yield factory
+    yield opened
     for service in opened:
         await service.close()
+
+
+@pytest.fixture
+def open_service(tmp_path: Path, opened_services: list[SearchService]) -> ServiceFactory:
+    """Open a :class:`SearchService` on a fresh temp DB for a folder (closed after the test)."""
+
+    async def factory(folder: Path) -> SearchService:
+        db_path = tmp_path / f"db{len(opened_services)}" / "index.sqlite3"
+        service = await SearchService.open(db_path, folder)
+        opened_services.append(service)
+        return service
+
+    return factory
 
 
 @pytest.fixture(scope="session")
@@ -86,31 +88,28 @@ def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
 
 
 @pytest.fixture
-async def open_prebuilt(prebuilt: Prebuilt, tmp_path: Path) -> AsyncIterator[PrebuiltFactory]:
-    """Open a :class:`SearchService` on this test's copy of a prebuilt database; all are closed afterwards.
+def open_prebuilt(prebuilt: Prebuilt, tmp_path: Path, opened_services: list[SearchService]) -> PrebuiltFactory:
+    """Open a :class:`SearchService` on this test's copy of a prebuilt database (closed after the test).
 
     The service's knowledge folder is the shared one it was built from: for tests that only ask.
     """
-    opened: list[SearchService] = []
 
     async def factory(name: str, fill: Fill) -> SearchService:
         db, folder = prebuilt.get(name, fill)
-        copy = tmp_path / f"prebuilt{len(opened)}" / db.name
+        copy = tmp_path / f"prebuilt{len(opened_services)}" / db.name
         copy.parent.mkdir()
         shutil.copy(db, copy)
         service = await SearchService.open(copy, folder)
-        opened.append(service)
+        opened_services.append(service)
         return service
 
-    yield factory
-    for service in opened:
-        await service.close()
+    return factory
 
 
 @pytest.fixture
 async def seed_answers(open_prebuilt: PrebuiltFactory) -> SearchService:
     """A service over the seed alone, on a copy of a database built once: for tests that only ask."""
-    return await open_prebuilt("seed", fill_seed)
+    return await open_prebuilt("seed", seed_only)
 
 
 @pytest.fixture

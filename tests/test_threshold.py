@@ -8,8 +8,9 @@ import pytest
 
 from bot.models import Reason
 from bot.service import SearchService
+from tests.support.articles import seed_only
 from tests.support.corpus import write_corpus
-from tests.support.services import PrebuiltFactory, fill_seed
+from tests.support.services import PrebuiltFactory
 
 _SHARED_NAME = (
     "known limitation (search.py): the question's only specific word is a place the knowledge base mentions "
@@ -26,7 +27,7 @@ SHARED_NAME = known_bug(_SHARED_NAME)
 
 def write_mixed(folder: Path) -> None:
     write_corpus(folder)
-    fill_seed(folder)
+    seed_only(folder)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.service import SearchService
 from tests.support.articles import SEED_KNOWLEDGE
-from tests.support.sites import FIXTURES, Handler, LocalSite, make_settings
+from tests.support.sites import FIXTURES, Handler, LocalSite, make_settings, serving
 
 
 @pytest.fixture
@@ -97,13 +97,8 @@ async def site() -> AsyncIterator[LocalSite]:
     app.router.add_get("/to-ftp", redirect("ftp://127.0.0.1/file"))
     app.router.add_get("/image", image)
     app.router.add_get("/feed.rss", feed)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = runner.addresses[0][1]
-    try:
-        yield LocalSite(base=f"http://127.0.0.1:{port}", port=port, hits=hits)
-    finally:
-        stop.set()
-        await runner.cleanup()
+    async with serving(app) as port:
+        try:
+            yield LocalSite(base=f"http://127.0.0.1:{port}", port=port, hits=hits)
+        finally:
+            stop.set()  # before the server stops: a /slow request still waiting ends now

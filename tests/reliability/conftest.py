@@ -9,7 +9,7 @@ import pytest
 
 from bot.service import SearchService
 from devtools.emulator import BotApiEmulator
-from tests.support.articles import make_knowledge, seed_folder
+from tests.support.articles import make_knowledge, seed_only
 from tests.support.hostile import write_hostile_articles
 from tests.support.process import TOKEN, BotProcess
 
@@ -43,7 +43,7 @@ def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.fixture
 async def built(tmp_path: Path) -> tuple[Path, Path]:
     """A database built from the seed (closed again), and its knowledge folder."""
-    knowledge = seed_folder(tmp_path / "knowledge")
+    knowledge = seed_only(tmp_path / "knowledge")
     db = tmp_path / "data" / "bot.sqlite3"
     service = await SearchService.open(db, knowledge)
     await service.close()

@@ -17,7 +17,7 @@ import pytest
 
 from bot.service import ReloadError, SearchService
 from bot.storage import DatabaseLocked, DatabaseReadOnly, StorageError
-from tests.support.articles import SEED_QUESTION, seed_folder, write_article
+from tests.support.articles import SEED_QUESTION, seed_only, write_article
 from tests.support.cli import db_env, run_on
 
 NEW_URL = "https://reliability.example.vn/bai-moi.html"
@@ -33,7 +33,7 @@ def add_new_article(folder: Path) -> None:
 
 
 async def test_missing_database_is_created_and_built(tmp_path: Path) -> None:
-    knowledge = seed_folder(tmp_path / "knowledge")
+    knowledge = seed_only(tmp_path / "knowledge")
     db = tmp_path / "not" / "yet" / "there.sqlite3"
     service = await SearchService.open(db, knowledge)
     try:
@@ -179,7 +179,7 @@ def test_read_only_database_serves_its_index(built: tuple[Path, Path], read_only
 
 
 def test_read_only_place_without_a_database_is_a_clear_error(tmp_path: Path, read_only_mounts: None) -> None:
-    knowledge = seed_folder(tmp_path / "knowledge")
+    knowledge = seed_only(tmp_path / "knowledge")
     (tmp_path / "ro").mkdir()
     result = run_on(tmp_path / "ro" / "bot.sqlite3", knowledge, "ask", "x", prefix=_read_only_mount(tmp_path / "ro"))
     assert result.returncode == 1

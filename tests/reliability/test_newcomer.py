@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.articles import REPO_ROOT, SEED_PATH, SEED_QUESTION, write_article
+from tests.support.articles import REPO_ROOT, SEED_PATH, SEED_QUESTION, seed_only, write_article
 from tests.support.cli import bot_command, home_env, run_in_process, run_process
 
 
@@ -31,10 +30,7 @@ def bot_process(tmp_path: Path, *args: str, **extra: str) -> subprocess.Complete
 
 @pytest.fixture
 def seed(tmp_path: Path) -> Path:
-    folder = tmp_path / "knowledge"
-    folder.mkdir()
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    return folder
+    return seed_only(tmp_path / "knowledge")
 
 
 def test_run_against_an_unreachable_api_is_one_clean_error(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def write_article(folder: Path, name: str, **fields: object) -> Path:
     return path
 
 
-def seed_folder(folder: Path) -> Path:
+def seed_only(folder: Path) -> Path:
     """``folder`` (made) holding only the bundled seed article."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEED_PATH, folder / SEED_PATH.name)

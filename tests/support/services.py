@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import SearchService
-from tests.support.articles import SEED_PATH, SHARED_ARTICLES
+from tests.support.articles import SHARED_ARTICLES, seed_only
 
 # The ``open_service`` fixture: a service over a knowledge folder, on a fresh database, closed after the test.
 ServiceFactory = Callable[[Path], Awaitable[SearchService]]
@@ -21,11 +21,6 @@ Fill = Callable[[Path], object]
 PrebuiltFactory = Callable[[str, Fill], Awaitable[SearchService]]
 
 
-def fill_seed(folder: Path) -> None:
-    """The bundled seed article alone."""
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-
-
 def shared_articles() -> list[Path]:
     """The synthetic test articles (copies of ``shared/eval/articles``); none when the folder is absent."""
     return sorted(SHARED_ARTICLES.glob("*.txt")) if SHARED_ARTICLES.is_dir() else []
@@ -33,7 +28,7 @@ def shared_articles() -> list[Path]:
 
 def fill_seed_and_shared(folder: Path) -> None:
     """The seed and the synthetic test articles."""
-    fill_seed(folder)
+    seed_only(folder)
     for path in shared_articles():
         shutil.copy(path, folder / path.name)
 

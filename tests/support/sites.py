@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,13 +12,28 @@ import httpx
 from aiohttp import web
 
 from bot.config import Settings
-from bot.web.fetch import make_client
+from bot.web.fetch import address_problem, make_client
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 FIXTURES_V2 = Path(__file__).resolve().parents[1] / "fixtures" / "ingest_v2"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # News sites the local server stands in for (a page's canonical link is trusted on its own host only).
 NEWS_HOSTS = frozenset({"baochinhphu.vn", "baokontum.com.vn", "baothanhhoa.vn"})
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application | Handler, ssl_context: ssl.SSLContext | None = None) -> AsyncIterator[int]:
+    """``app`` (or one handler for every GET) served on 127.0.0.1 at a free port, which is given; stopped on leaving."""
+    if not isinstance(app, web.Application):
+        handler, app = app, web.Application()
+        app.router.add_get("/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context).start()
+    try:
+        yield int(runner.addresses[0][1])
+    finally:
+        await runner.cleanup()
 
 
 def make_settings(tmp_path: Path, knowledge: Path, **overrides: object) -> Settings:
@@ -72,3 +89,13 @@ class LocalHostsTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def assert_address_problem(address: str, problem: str | None) -> None:
+    """The fetch guard's verdict on ``address``: no problem (``None``), or one whose text contains ``problem``."""
+    found = address_problem(address)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found
