@@ -7,7 +7,7 @@
 * the questions are paraphrased fact sentences (:func:`bench.questions.synthetic_questions`)
   that the search answers; the exact reply text of each is computed here first, through the
   same :class:`~bot.service.SearchService` and :func:`bot.telegram.render.answer_html`;
-* the Bot API emulator of the Telegram tests (:mod:`tests.emulator.server`) serves on
+* the Bot API emulator the Telegram tests use (:mod:`devtools.emulator`) serves on
   127.0.0.1 in this process; ``python -m bot run`` runs as a separate process pointed at it
   (``CCHC_BOT_API_URL``), pinned to CPU 0 while this process is pinned to CPU 1;
 * ``users`` simulated users in a closed loop: each asks its next question as soon as the
@@ -39,8 +39,8 @@ from bot.resources import bundled_knowledge_dir
 from bot.service import SearchService
 from bot.telegram.handlers import PAGE
 from bot.telegram.render import answer_html
-from tests.emulator.server import BotApiEmulator, Call
-from tests.emulator.telegram_html import check_text
+from devtools.emulator import BotApiEmulator, Call
+from devtools.telegram_html import check_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVAL_ARTICLES = REPO_ROOT / "eval" / "dev" / "articles"

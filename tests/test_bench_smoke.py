@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.corpus import template_files, write_corpus
 from bench.questions import KINDS, synthetic_questions
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
+from tests.support.articles import REPO_ROOT, SEED_URL
 
 
 def test_corpus_is_deterministic_and_near_the_size(tmp_path: Path) -> None:
@@ -28,6 +28,7 @@ def test_corpus_is_deterministic_and_near_the_size(tmp_path: Path) -> None:
     assert all(q.q.strip() for q in questions)
 
 
+@pytest.mark.slow
 def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
     dev = tmp_path / "dev.jsonl"
     rows = [
@@ -40,11 +41,11 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
     no_articles = tmp_path / "none"
     no_articles.mkdir()
     out = tmp_path / "bench.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--sizes", "200", "--questions", "10", "--repeats", "1", "--json", str(out),
          "--dev", str(dev), "--dev-articles", str(no_articles), "--no-pipeline"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "| facts |" in proc.stdout
@@ -75,12 +76,13 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
     assert r["naive_quality"]["declined"] == 0.0  # the naive scan never declines
 
 
+@pytest.mark.slow
 def test_bench_pipeline_runs_the_bot_against_the_emulator(tmp_path: Path) -> None:
     out = tmp_path / "pipeline.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--pipeline-only", "--users", "4", "--per-user", "3", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "bot pipeline: 12 questions from 4 users" in proc.stdout

@@ -1,48 +1,27 @@
-"""The command line (``python -m bot``) as a subprocess: reload, ask (text and --json), sources."""
+"""The command line (``python -m bot``): reload, ask (text and --json), sources.
+
+In process (``Cli.run``: :func:`bot.cli.main` with this test's environment, working directory and
+standard streams), but for three end-to-end runs of a real process (``Cli.run_process``): settings
+read from the environment in a fresh home, bytes that are not UTF-8 on a real standard input with
+either output encoding, and the exit code of a usage error.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.corpus import ONE_STOP_URL, write_one_stop_article
-from tests.helpers import REPO_ROOT, SEED_PATH, SEED_URL
+from tests.support.articles import SEED_PATH, SEED_TITLE, SEED_URL
+from tests.support.cli import Cli
+from tests.support.corpus import ONE_STOP_URL, write_one_stop_article
 
-SEED_TITLE = "Phiên họp thứ bảy Ban Chỉ đạo Cải cách hành chính của Chính phủ"
 RESULT_KEYS = {"text", "url", "title", "site", "published", "score"}
-
-
-@dataclass
-class Cli:
-    """Runs ``python -m bot`` from this checkout with a temp DB, home and working directory."""
-
-    db: Path
-    home: Path
-
-    def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-            timeout: float = 30) -> subprocess.CompletedProcess[bytes]:  # fmt: skip
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-        full_env.update({"PYTHONPATH": str(REPO_ROOT), "HOME": str(self.home), "XDG_DATA_HOME": str(self.home)})
-        full_env.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            cwd=self.home,
-            env=full_env,
-            timeout=timeout,
-            check=False,
-        )
 
 
 @pytest.fixture
@@ -164,7 +143,9 @@ def test_ask_json_single_question_argument(built: Cli) -> None:
 def test_ask_json_survives_bytes_that_are_not_utf8(built: Cli) -> None:
     stdin = b"TTHC tr\xe1\xbb\xb1c tuy\xe1\xba\xbfn\n\xff\xfe h\xc3\n\x00\x01\nTTHC\n"
     for encoding in ("utf-8:strict", "utf-8:surrogateescape"):
-        proc = built.run("ask", "--json", "--db", str(built.db), stdin=stdin, env={"PYTHONIOENCODING": encoding})
+        proc = built.run_process(
+            "ask", "--json", "--db", str(built.db), stdin=stdin, env={"PYTHONIOENCODING": encoding}
+        )
         assert proc.returncode == 0, proc.stderr.decode(errors="replace")
         out = proc.stdout.decode("utf-8").splitlines()  # the output is valid UTF-8 JSON lines
         assert len(out) == 4
@@ -210,16 +191,16 @@ def test_sources_lists_articles_newest_first(built: Cli) -> None:
 
 def test_settings_from_environment(cli: Cli, mixed_folder: Path) -> None:
     env = {"CCHC_DB_PATH": str(cli.db), "CCHC_KNOWLEDGE_DIR": str(mixed_folder)}
-    proc = cli.run("ask", "--json", "TTHC trực tuyến", env=env)
+    proc = cli.run_process("ask", "--json", "TTHC trực tuyến", env=env)
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["answered"] is True
     assert cli.db.is_file()  # built on first use
-    proc = cli.run("sources", "--json", env=env)
+    proc = cli.run_process("sources", "--json", env=env)
     assert {json.loads(line)["url"] for line in proc.stdout.decode().splitlines()} == {SEED_URL, ONE_STOP_URL}
 
 
 def test_bad_setting_is_a_usage_error(cli: Cli) -> None:
-    proc = cli.run("sources", env={"CCHC_LOG_LEVEL": "LOUD"})
+    proc = cli.run_process("sources", env={"CCHC_LOG_LEVEL": "LOUD"})
     assert proc.returncode == 2
     assert "log_level" in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()

@@ -56,43 +56,43 @@ def assert_clean(answer: Answer, question: str) -> None:
 
 
 @pytest.mark.parametrize("question", NO_WORDS)
-async def test_no_searchable_words_is_not_answered(seed_service: SearchService, question: str) -> None:
-    answer = await seed_service.ask(question)
+async def test_no_searchable_words_is_not_answered(seed_answers: SearchService, question: str) -> None:
+    answer = await seed_answers.ask(question)
     assert_clean(answer, question)
     assert not answer.answered
     assert answer.suggestions == (SEED_TITLE,)
 
 
 @pytest.mark.parametrize("question", WITH_WORDS)
-async def test_syntax_around_real_words_is_an_ordinary_question(seed_service: SearchService, question: str) -> None:
-    answer = await seed_service.ask(question)
+async def test_syntax_around_real_words_is_an_ordinary_question(seed_answers: SearchService, question: str) -> None:
+    answer = await seed_answers.ask(question)
     assert_clean(answer, question)
     assert answer.answered
     assert answer.results[0].text.startswith(ONLINE_FACT_START)
 
 
-async def test_injection_words_count_as_words_the_bot_does_not_know(seed_service: SearchService) -> None:
+async def test_injection_words_count_as_words_the_bot_does_not_know(seed_answers: SearchService) -> None:
     # Half the question is SQL the articles never use: weighed like any unknown words (here a
     # low-confidence decline), never run, and the index still answers the plain question after it.
     question = "' OR 1=1; DROP TABLE facts; -- TTHC dịch vụ công trực tuyến"
-    answer = await seed_service.ask(question)
+    answer = await seed_answers.ask(question)
     assert_clean(answer, question)
     assert answer.answered is False
     assert answer.reason is Reason.LOW_CONFIDENCE
-    plain = await seed_service.ask("TTHC dịch vụ công trực tuyến")
+    plain = await seed_answers.ask("TTHC dịch vụ công trực tuyến")
     assert plain.answered
     assert plain.results[0].text.startswith(ONLINE_FACT_START)
 
 
-async def test_apostrophes_hyphens_and_colons_in_fact_wording(seed_service: SearchService) -> None:
-    answer = await seed_service.ask("trễ hẹn ở lĩnh vực đất đai, xây dựng, lao động-thương binh và xã hội")
+async def test_apostrophes_hyphens_and_colons_in_fact_wording(seed_answers: SearchService) -> None:
+    answer = await seed_answers.ask("trễ hẹn ở lĩnh vực đất đai, xây dựng, lao động-thương binh và xã hội")
     assert answer.answered
     assert "lao động-thương binh và xã hội" in answer.results[0].text
 
 
 @pytest.mark.parametrize("question", ["", " ", "   ", "\t\n\r", "\u00a0\u200b\ufeff", "\x00", "\u2060\u200d"])
-async def test_empty_reason(seed_service: SearchService, question: str) -> None:
-    answer = await seed_service.ask(question)
+async def test_empty_reason(seed_answers: SearchService, question: str) -> None:
+    answer = await seed_answers.ask(question)
     assert_clean(answer, question)
     assert not answer.answered
     assert answer.reason == "empty"
@@ -107,9 +107,9 @@ async def test_empty_reason(seed_service: SearchService, question: str) -> None:
         "TTHC " + "😀" * 2000,
     ],
 )
-async def test_too_long_reason(seed_service: SearchService, question: str) -> None:
+async def test_too_long_reason(seed_answers: SearchService, question: str) -> None:
     started = time.perf_counter()
-    answer = await seed_service.ask(question)
+    answer = await seed_answers.ask(question)
     assert time.perf_counter() - started < 1.0
     assert_clean(answer, question)
     assert not answer.answered
@@ -117,19 +117,19 @@ async def test_too_long_reason(seed_service: SearchService, question: str) -> No
     assert answer.suggestions
 
 
-async def test_long_but_allowed_question_is_answered_quickly(seed_service: SearchService) -> None:
+async def test_long_but_allowed_question_is_answered_quickly(seed_answers: SearchService) -> None:
     question = ("TTHC dịch vụ công trực tuyến " * 40)[:990]
     started = time.perf_counter()
-    answer = await seed_service.ask(question)
+    answer = await seed_answers.ask(question)
     assert time.perf_counter() - started < 2.0
     assert_clean(answer, question)
     assert answer.answered
 
 
-async def test_hostile_input_changes_nothing(seed_service: SearchService) -> None:
-    before = await seed_service.ask("TTHC dịch vụ công trực tuyến")
+async def test_hostile_input_changes_nothing(seed_answers: SearchService) -> None:
+    before = await seed_answers.ask("TTHC dịch vụ công trực tuyến")
     for q in [*(p for p in NO_WORDS if isinstance(p, str)), *WITH_WORDS, "x" * 10_000]:
-        await seed_service.ask(q)
-    after = await seed_service.ask("TTHC dịch vụ công trực tuyến")
+        await seed_answers.ask(q)
+    after = await seed_answers.ask("TTHC dịch vụ công trực tuyến")
     assert after == before
-    assert [a.url for a in seed_service.sources()] == [r.url for r in before.results[:1]]
+    assert [a.url for a in seed_answers.sources()] == [r.url for r in before.results[:1]]

@@ -19,16 +19,9 @@ from bot.news import (
     topic_problem,
 )
 from bot.service import SearchService
-from tests.conftest import ServiceFactory
-from tests.helpers import (
-    LATER_MATCHING,
-    NEWS_ARTICLES,
-    NEWS_MATCHING,
-    NEWS_TOPIC,
-    article_text,
-    write_article,
-    write_news_articles,
-)
+from tests.support.articles import article_text, write_article
+from tests.support.news import LATER_MATCHING, NEWS_ARTICLES, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
+from tests.support.services import ServiceFactory
 
 PRIVATE, GROUP, OTHER = 11, -100500, 12
 

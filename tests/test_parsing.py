@@ -13,8 +13,8 @@ from bot.formats import ParseError
 from bot.formats.loader import load_folder
 from bot.formats.seed import article_facts, parse_article_file, parse_article_text
 from bot.service import ReloadError, SearchService
-from tests.conftest import ServiceFactory
-from tests.helpers import SEED_PATH, SEED_URL, article_text, write_article
+from tests.support.articles import SEED_PATH, SEED_URL, article_text, write_article
+from tests.support.services import ServiceFactory
 
 
 def test_seed_fields() -> None:

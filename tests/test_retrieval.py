@@ -11,8 +11,8 @@ import pytest
 from bot.models import Answer
 from bot.service import SearchService
 from bot.text.normalize import fold
-from tests.conftest import ServiceFactory
-from tests.corpus import (
+from tests.support.articles import write_article
+from tests.support.corpus import (
     ABBREVIATION_CASES,
     ONE_STOP_DATE,
     ONE_STOP_NUMBER,
@@ -25,15 +25,16 @@ from tests.corpus import (
     write_corpus,
     write_online_articles,
 )
-from tests.helpers import write_article
+from tests.support.services import PrebuiltFactory, ServiceFactory
 
 ONE_STOP_QUESTION = "bộ phận một cửa cấp xã của huyện tiếp nhận {} hồ sơ đăng ký kinh doanh hộ cá thể"
 ONLINE_FACTS = {ONLINE_OLD_FACT, ONLINE_NEW_FACT}
 
 
 @pytest.fixture
-async def corpus(tmp_path: Path, open_service: ServiceFactory) -> SearchService:
-    return await open_service(write_corpus(tmp_path / "corpus"))
+async def corpus(open_prebuilt: PrebuiltFactory) -> SearchService:
+    """The synthetic corpus, built once (these tests only ask)."""
+    return await open_prebuilt("corpus", write_corpus)
 
 
 def top(answer: Answer) -> str:
@@ -193,11 +194,11 @@ async def test_answers_quote_body_facts_not_titles_or_captions(tmp_path: Path, o
     assert answer.results[0].published == datetime.fromisoformat("2024-03-15T08:30:00+07:00")
 
 
-async def test_seed_questions_are_answered_from_the_seed(seed_service: SearchService) -> None:
-    answer = await seed_service.ask("bao nhieu phan tram TTHC duoc cung cap truc tuyen")
+async def test_seed_questions_are_answered_from_the_seed(seed_answers: SearchService) -> None:
+    answer = await seed_answers.ask("bao nhieu phan tram TTHC duoc cung cap truc tuyen")
     assert answer.answered
     assert "81%" in answer.results[0].text
-    who = await seed_service.ask("Ai chủ trì phiên họp thứ bảy của Ban Chỉ đạo?")
+    who = await seed_answers.ask("Ai chủ trì phiên họp thứ bảy của Ban Chỉ đạo?")
     assert who.answered
     assert "Phạm Minh Chính" in who.results[0].text
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.formats.seed import article_facts, parse_article_file
 from bot.text.sentences import split_sentences
-from tests.helpers import SEED_PATH
+from tests.support.articles import SEED_PATH
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,9 @@ from bot.salt import hash_user
 from bot.service import ReloadError, SearchService
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database
 from bot.text.lexicon import load_lexicon
-from tests.conftest import ServiceFactory
-from tests.corpus import ONE_STOP_URL, write_one_stop_article
-from tests.helpers import SEED_PATH, SEED_URL
+from tests.support.articles import SEED_PATH, SEED_URL
+from tests.support.corpus import ONE_STOP_URL, write_one_stop_article
+from tests.support.services import ServiceFactory
 
 SEED_QUESTIONS = [
     "bao nhiêu phần trăm TTHC được cung cấp dưới hình thức dịch vụ công trực tuyến",

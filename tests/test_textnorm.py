@@ -89,7 +89,7 @@ def test_numbers_are_single_tokens() -> None:
     ]  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(vietnamese_text)
 def test_fold_and_clean_are_idempotent(text: str) -> None:
     assert clean(clean(text)) == clean(text)
@@ -97,7 +97,7 @@ def test_fold_and_clean_are_idempotent(text: str) -> None:
     assert tokens(" ".join(tokens(text))) == tokens(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(vietnamese_text)
 def test_nfc_and_nfd_inputs_are_identical(text: str) -> None:
     nfc = unicodedata.normalize("NFC", text)
@@ -108,7 +108,7 @@ def test_nfc_and_nfd_inputs_are_identical(text: str) -> None:
     assert tone_canonical(nfd) == tone_canonical(nfc)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(vietnamese_text)
 def test_folded_text_is_plain(text: str) -> None:
     folded = fold(text)
@@ -120,7 +120,7 @@ def test_folded_text_is_plain(text: str) -> None:
     assert fold(text.upper()) == folded
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(max_size=60))
 def test_any_unicode_folds_without_error_and_idempotently(text: str) -> None:
     assert fold(fold(text)) == fold(text)

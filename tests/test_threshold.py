@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.models import Reason
 from bot.service import SearchService
-from tests.conftest import ServiceFactory
-from tests.corpus import write_corpus
-from tests.helpers import SEED_PATH
+from tests.support.articles import seed_only
+from tests.support.corpus import write_corpus
+from tests.support.services import PrebuiltFactory
 
 _SHARED_NAME = (
     "known limitation (search.py): the question's only specific word is a place the knowledge base mentions "
@@ -26,12 +25,15 @@ def known_bug(reason: str) -> pytest.MarkDecorator:
 SHARED_NAME = known_bug(_SHARED_NAME)
 
 
+def write_mixed(folder: Path) -> None:
+    write_corpus(folder)
+    seed_only(folder)
+
+
 @pytest.fixture
-async def mixed_service(tmp_path: Path, open_service: ServiceFactory) -> SearchService:
-    """The seed plus the synthetic corpus (always available)."""
-    folder = write_corpus(tmp_path / "mixed")
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    return await open_service(folder)
+async def mixed_service(open_prebuilt: PrebuiltFactory) -> SearchService:
+    """The seed plus the synthetic corpus (always available), built once (these tests only ask)."""
+    return await open_prebuilt("mixed", write_mixed)
 
 
 OFF_TOPIC = [
@@ -76,11 +78,11 @@ async def test_uncovered_question_is_declined_with_suggestions(mixed_service: Se
         "thời tiết Hà Nội ngày mai",
     ],
 )
-async def test_uncovered_question_declined_over_shared_articles(service: SearchService, question: str) -> None:
-    answer = await service.ask(question)
+async def test_uncovered_question_declined_over_shared_articles(shared_answers: SearchService, question: str) -> None:
+    answer = await shared_answers.ask(question)
     assert answer.answered is False
     assert answer.results == ()
-    assert set(answer.suggestions) <= {a.title for a in service.sources()}
+    assert set(answer.suggestions) <= {a.title for a in shared_answers.sources()}
 
 
 async def test_declined_answers_never_carry_results(mixed_service: SearchService) -> None:

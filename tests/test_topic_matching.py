@@ -11,7 +11,8 @@ import pytest
 from bench import fit_topics
 from bench.topics import load_topics, score, topic_snapshot
 from bot import cli
-from tests.helpers import NEWS_ARTICLES, NEWS_MATCHING, NEWS_TOPIC, SEED_PATH, write_news_articles
+from tests.support.articles import SEED_PATH
+from tests.support.news import NEWS_ARTICLES, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
 
 MODEL = Path(fit_topics.__file__).resolve().parents[1] / "bot" / "search" / "topic_model.json"
 

@@ -11,13 +11,8 @@ import pytest
 from bot.messages import DECLINES
 from bot.models import Reason
 from bot.service import SearchService
-from tests.conftest import ServiceFactory
-from tests.helpers import write_article
-
-
-@pytest.fixture
-async def seed_service(seed_folder: Path, open_service: ServiceFactory) -> SearchService:
-    return await open_service(seed_folder)
+from tests.support.articles import write_article
+from tests.support.services import ServiceFactory
 
 
 @pytest.mark.parametrize(
@@ -29,9 +24,9 @@ async def seed_service(seed_folder: Path, open_service: ServiceFactory) -> Searc
     ],
 )
 async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
-    seed_service: SearchService, question: str
+    seed_answers: SearchService, question: str
 ) -> None:
-    answer = await seed_service.ask(question)
+    answer = await seed_answers.ask(question)
     assert answer.answered is False
     assert answer.reason is Reason.ENTITY_MISMATCH
     assert answer.to_json_dict()["reason"] == "entity_mismatch"
@@ -44,8 +39,8 @@ async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
         "bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",
     ],
 )
-async def test_the_same_questions_without_the_mismatch_are_answered(seed_service: SearchService, question: str) -> None:
-    answer = await seed_service.ask(question)
+async def test_the_same_questions_without_the_mismatch_are_answered(seed_answers: SearchService, question: str) -> None:
+    answer = await seed_answers.ask(question)
     assert answer.answered, answer.reason
     assert answer.confidence is not None
     assert answer.confidence > 0.5
@@ -54,8 +49,8 @@ async def test_the_same_questions_without_the_mismatch_are_answered(seed_service
 @pytest.mark.parametrize(
     "question", ["What is the US dollar exchange rate today?", "What is the interest rate of Vietcombank?"]
 )
-async def test_everyday_english_is_not_turned_into_reform_terms(seed_service: SearchService, question: str) -> None:
-    answer = await seed_service.ask(question)
+async def test_everyday_english_is_not_turned_into_reform_terms(seed_answers: SearchService, question: str) -> None:
+    answer = await seed_answers.ask(question)
     assert answer.answered is False
     assert answer.reason in {Reason.OFF_TOPIC, Reason.LOW_CONFIDENCE}
 
@@ -91,7 +86,7 @@ async def test_a_fact_leaning_on_the_sentence_before_is_shown_with_it(
     assert answer.to_json_dict()["results"][0]["context"] == "before"  # type: ignore[index]
 
 
-async def test_a_fact_that_stands_alone_is_shown_alone(seed_service: SearchService) -> None:
-    answer = await seed_service.ask("bao nhiêu phần trăm TTHC được cung cấp trực tuyến?")
+async def test_a_fact_that_stands_alone_is_shown_alone(seed_answers: SearchService) -> None:
+    answer = await seed_answers.ask("bao nhiêu phần trăm TTHC được cung cấp trực tuyến?")
     assert answer.results[0].context is None
     assert answer.results[0].text.startswith("Cả nước có khoảng 81% TTHC")

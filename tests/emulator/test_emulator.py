@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 
 TOKEN = "1:emulator-self-test"
 USER = 10

@@ -1,35 +1,22 @@
-"""``cchc-bot ingest`` as a program, and the terminal progress bars."""
+"""``cchc-bot ingest`` as a program (in process), and the terminal progress bars."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.cli import format_report
 from bot.models import ReloadReport, SkippedFile, SourceReport
 from bot.progress import TerminalProgress
-
-from .conftest import FIXTURES
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_in_process
+from tests.support.sites import FIXTURES
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    """``python -m bot *args`` in this process (:func:`~tests.support.cli.run_in_process`)."""
+    return run_in_process(*args, env={}, cwd=cwd, text=True)
 
 
 def test_cli_ingest_then_reload_rebuilds_the_same_index(tmp_path: Path, knowledge: Path) -> None:

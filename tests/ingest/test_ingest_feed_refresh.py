@@ -9,8 +9,7 @@ from telegram.ext import ApplicationBuilder, CallbackContext
 from bot.config import Settings
 from bot.service import SearchService
 from bot.telegram.jobs import JOB_NAME, refresh_feeds, schedule_feed_refresh
-
-from .conftest import LocalSite
+from tests.support.sites import LocalSite
 
 ONE_STOP = "https://baochinhphu.vn/bo-phan-mot-cua-cap-xa-rut-ngan-thoi-gian-102240501.htm"
 

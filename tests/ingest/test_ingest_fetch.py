@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, check_url, fetch, make_client
-
-from .conftest import LocalSite, make_settings
+from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, check_url, fetch, make_client
+from tests.support.sites import LocalSite, assert_address_problem, make_settings
 
 POLICY = FetchPolicy(allow_private=True, timeout=1.0, max_bytes=200_000, max_redirects=3)
 
@@ -60,22 +59,19 @@ async def test_too_many_redirects(site: LocalSite, settings: Settings) -> None:
             await fetch(client, site.url("/hop1"), policy, HTML_TYPES)
 
 
-async def test_redirect_to_another_scheme_is_refused(site: LocalSite, settings: Settings) -> None:
+@pytest.mark.parametrize(
+    ("path", "refusal"),
+    [
+        ("/to-ftp", "only http and https"),
+        ("/image", "unexpected content type image/png"),
+        ("/missing-page", "HTTP 404"),
+    ],
+    ids=["redirect_to_another_scheme_is_refused", "wrong_content_type", "http_error_status"],
+)
+async def test_refused_page(site: LocalSite, settings: Settings, path: str, refusal: str) -> None:
     async with make_client(settings) as client:
-        with pytest.raises(FetchError, match="only http and https"):
-            await fetch(client, site.url("/to-ftp"), POLICY, HTML_TYPES)
-
-
-async def test_wrong_content_type(site: LocalSite, settings: Settings) -> None:
-    async with make_client(settings) as client:
-        with pytest.raises(FetchError, match="unexpected content type image/png"):
-            await fetch(client, site.url("/image"), POLICY, HTML_TYPES)
-
-
-async def test_http_error_status(site: LocalSite, settings: Settings) -> None:
-    async with make_client(settings) as client:
-        with pytest.raises(FetchError, match="HTTP 404"):
-            await fetch(client, site.url("/missing-page"), POLICY, HTML_TYPES)
+        with pytest.raises(FetchError, match=refusal):
+            await fetch(client, site.url(path), POLICY, HTML_TYPES)
 
 
 async def test_private_address_refused_when_not_allowed(site: LocalSite, tmp_path: Path, knowledge: Path) -> None:
@@ -101,12 +97,7 @@ async def test_private_address_refused_when_not_allowed(site: LocalSite, tmp_pat
     ],
 )
 def test_address_classes(address: str, problem: str | None) -> None:
-    found = address_problem(address)
-    if problem is None:
-        assert found is None
-    else:
-        assert found is not None
-        assert problem in found
+    assert_address_problem(address, problem)
 
 
 async def test_every_resolved_address_is_checked() -> None:

@@ -13,8 +13,7 @@ from bot.formats.normal import article_file_name
 from bot.formats.seed import parse_article_file
 from bot.ingest import ingest
 from bot.service import ReloadError, SearchService
-
-from .conftest import FIXTURES, FIXTURES_V2
+from tests.support.sites import FIXTURES, FIXTURES_V2
 
 KON_TUM = "https://baokontum.com.vn/thoi-su/kon-tum-day-manh-chuyen-doi-so-40001.html"
 ONE_STOP = "https://baochinhphu.vn/bo-phan-mot-cua-cap-xa-rut-ngan-thoi-gian-102240501.htm"

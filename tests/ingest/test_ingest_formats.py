@@ -14,8 +14,8 @@ from bot.formats.feeds import parse_feed_file
 from bot.formats.html import parse_html, parse_html_file
 from bot.formats.jsonl import parse_jsonl_file
 from bot.formats.loader import PARSERS, load_folder
-
-from .conftest import FIXTURES, SEED_KNOWLEDGE
+from tests.support.articles import SEED_KNOWLEDGE
+from tests.support.sites import FIXTURES
 
 
 def test_saved_html_page_gives_title_date_site_canonical_url_author_and_body() -> None:

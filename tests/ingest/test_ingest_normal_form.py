@@ -12,8 +12,7 @@ from bot.formats import VIETNAM_TZ
 from bot.formats.normal import NormalFormError, article_file_name, canonical_article, format_article_text, normal_form
 from bot.formats.seed import parse_article_file, parse_article_text
 from bot.models import Article
-
-from .conftest import SEED_KNOWLEDGE
+from tests.support.articles import SEED_KNOWLEDGE
 
 
 def test_seed_article_round_trips_unchanged() -> None:
@@ -80,7 +79,7 @@ _words = st.text(
 ).filter(lambda s: any(c.isalpha() for c in s))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(
     title=_words,
     paragraphs=st.lists(_words, min_size=1, max_size=5),

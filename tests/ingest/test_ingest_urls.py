@@ -7,8 +7,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.service import SearchService
 from bot.web.fetch import make_client
-
-from .conftest import LocalSite, make_settings
+from tests.support.sites import LocalSite, make_settings
 
 KON_TUM = "https://baokontum.com.vn/thoi-su/kon-tum-day-manh-chuyen-doi-so-40001.html"
 ONE_STOP = "https://baochinhphu.vn/bo-phan-mot-cua-cap-xa-rut-ngan-thoi-gian-102240501.htm"

@@ -3,27 +3,13 @@ and server paths to the whole group. There: counts only; the full report goes to
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.service import SearchService
-from bot.telegram.app import build_application
-from tests.telegram import updates as up
-from tests.telegram.fakes import RecordingRequest
-from tests.telegram.test_handlers import ADMIN, GROUP, USER, Harness, settings
+from tests.support import updates as up
+from tests.support.harness import ADMIN, GROUP, USER, Harness
 
 UNANSWERED = "giá vé máy bay xyzzy đi Đà Lạt tháng sau"
-
-
-@pytest.fixture
-async def harness(service: SearchService, tmp_path: Path) -> AsyncIterator[Harness]:
-    request = RecordingRequest()
-    app = build_application(settings(tmp_path), service=service, request=request)
-    async with app:
-        request.clear()
-        yield Harness(app, request)
 
 
 def _to(harness: Harness, chat_id: int) -> list[str]:

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.formats.limits import MAX_ARTICLE_CHARS, MAX_ARTICLE_FACTS
 from bot.ingest import ingest
 from bot.service import SearchService
-from tests.helpers import article_text, write_article
+from tests.support.articles import article_text, write_article
 
 SMALL_URL = "https://tintuc-thu.example.vn/nho.html"
 

@@ -6,28 +6,11 @@ in a group anyone could page through another member's answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bot.service import SearchService
-from bot.telegram.app import build_application
-from tests.telegram import updates as up
-from tests.telegram.fakes import RecordingRequest
-from tests.telegram.test_handlers import GROUP, USER, Harness, buttons, settings
+from tests.support import updates as up
+from tests.support.harness import GROUP, USER, Harness, buttons
 
 OTHER = USER + 1000
 PRIVATE_QUESTION = "đơn vị sự nghiệp công lập"
-
-
-@pytest.fixture
-async def harness(service: SearchService, tmp_path: Path) -> AsyncIterator[Harness]:
-    request = RecordingRequest()
-    app = build_application(settings(tmp_path), service=service, request=request)
-    async with app:
-        request.clear()
-        yield Harness(app, request)
 
 
 async def _asked(harness: Harness, chat_id: int | None = None) -> str:

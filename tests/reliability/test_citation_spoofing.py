@@ -17,7 +17,8 @@ from aiohttp import web
 from bot.config import Settings
 from bot.service import SearchService
 from bot.web.fetch import make_client
-from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings
+from tests.support.articles import SEED_KNOWLEDGE
+from tests.support.sites import LocalHostsTransport, make_settings, serving
 
 SEED_URL = "http://baokontum.com.vn/thoi-su-chinh-tri/phien-hop-thu-bay-ban-chi-dao-cai-cach-hanh-chinh-cua-chinh-phu-37324.html"
 SEED_PATH = SEED_URL.removeprefix("http://baokontum.com.vn")
@@ -57,20 +58,13 @@ async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Setti
             raise web.HTTPNotFound
         return web.Response(text=html, content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
     knowledge = tmp_path / "knowledge"
     shutil.copytree(SEED_KNOWLEDGE, knowledge)
     settings = make_settings(tmp_path, knowledge)
-    transport = LocalHostsTransport(runner.addresses[0][1], frozenset({"evil.example", "baokontum.com.vn"}))
-    try:
+    async with serving(handler) as port:
+        transport = LocalHostsTransport(port, frozenset({"evil.example", "baokontum.com.vn"}))
         async with make_client(settings, transport) as http:
             yield http, settings
-    finally:
-        await runner.cleanup()
 
 
 def seed_file(settings: Settings) -> Path:

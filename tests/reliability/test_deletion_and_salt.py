@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.salt import hash_user, salt_path, user_hash_salt
 from bot.storage import Database
 from bot.telegram.app import build_application
-from tests.telegram.fakes import RecordingRequest
+from tests.support.fakes import RecordingRequest
 
 SECRET_QUESTION = "câu hỏi riêng tư xyzzy-9"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.helpers import REPO_ROOT
+from tests.support.articles import REPO_ROOT
 
 DOCKERFILE = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import signal
 import sqlite3
@@ -18,18 +17,11 @@ import pytest
 
 from bot.service import ReloadError, SearchService
 from bot.storage import DatabaseLocked, DatabaseReadOnly, StorageError
-from tests.helpers import REPO_ROOT, SEED_PATH, write_article
+from tests.support.articles import SEED_QUESTION, seed_only, write_article
+from tests.support.cli import db_env, run_on
 
-SEED_QUESTION = "ai chu tri phien hop thu bay ban chi dao cchc"
 NEW_URL = "https://reliability.example.vn/bai-moi.html"
 NEW_QUESTION = "xã Tân Phú Đông số hoá hồ sơ lưu trữ bằng máy quét"
-
-
-def seed_folder(root: Path) -> Path:
-    folder = root / "knowledge"
-    folder.mkdir(parents=True)
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    return folder
 
 
 def add_new_article(folder: Path) -> None:
@@ -37,34 +29,11 @@ def add_new_article(folder: Path) -> None:
                   paragraphs=["Xã Tân Phú Đông đã số hoá toàn bộ hồ sơ lưu trữ bằng máy quét tốc độ cao."])  # fmt: skip
 
 
-def env_for(db: Path, knowledge: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-    env.update(PYTHONPATH=str(REPO_ROOT), CCHC_DB_PATH=str(db), CCHC_KNOWLEDGE_DIR=str(knowledge), **extra)
-    return env
-
-
-def cli(
-    db: Path, knowledge: Path, *args: str, prefix: tuple[str, ...] = (), **extra: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*prefix, sys.executable, "-m", "bot", *args], env=env_for(db, knowledge, **extra),
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-
-
-@pytest.fixture
-async def built(tmp_path: Path) -> tuple[Path, Path]:
-    """A database built from the seed (closed again), and its knowledge folder."""
-    knowledge = seed_folder(tmp_path)
-    db = tmp_path / "data" / "bot.sqlite3"
-    service = await SearchService.open(db, knowledge)
-    await service.close()
-    return db, knowledge
-
-
 # -- missing ---------------------------------------------------------------------------------------------
 
 
 async def test_missing_database_is_created_and_built(tmp_path: Path) -> None:
-    knowledge = seed_folder(tmp_path)
+    knowledge = seed_only(tmp_path / "knowledge")
     db = tmp_path / "not" / "yet" / "there.sqlite3"
     service = await SearchService.open(db, knowledge)
     try:
@@ -110,7 +79,7 @@ async def test_locked_database_waits_then_fails_clearly(built: tuple[Path, Path]
 
 def test_locked_database_from_the_command_line(built: tuple[Path, Path], exclusive_lock: Path) -> None:
     db, knowledge = built
-    result = cli(db, knowledge, "ask", SEED_QUESTION, CCHC_DB_BUSY_TIMEOUT_SECONDS="0.5")
+    result = run_on(db, knowledge, "ask", SEED_QUESTION, CCHC_DB_BUSY_TIMEOUT_SECONDS="0.5")
     assert result.returncode == 1
     assert "đang bị một tiến trình khác khoá (đã chờ 0.5 giây)" in result.stderr
     assert "Traceback" not in result.stderr
@@ -172,7 +141,7 @@ async def test_corrupt_database_is_moved_aside_and_rebuilt(built: tuple[Path, Pa
 def test_corrupt_database_from_the_command_line(built: tuple[Path, Path]) -> None:
     db, knowledge = built
     db.write_bytes(b"\x00garbage" * 1000)
-    result = cli(db, knowledge, "ask", SEED_QUESTION)
+    result = run_on(db, knowledge, "ask", SEED_QUESTION)
     assert result.returncode == 0, result.stderr
     assert "Phạm Minh" in result.stdout
     assert "is corrupted" in result.stderr
@@ -199,20 +168,20 @@ def read_only_mounts() -> None:
 def test_read_only_database_serves_its_index(built: tuple[Path, Path], read_only_mounts: None) -> None:
     db, knowledge = built
     prefix = _read_only_mount(db.parent)
-    result = cli(db, knowledge, "ask", SEED_QUESTION, prefix=prefix)
+    result = run_on(db, knowledge, "ask", SEED_QUESTION, prefix=prefix)
     assert result.returncode == 0, result.stderr
     assert "Phạm Minh" in result.stdout
     assert "is read-only: serving its index" in result.stderr  # a log line: English
-    reload = cli(db, knowledge, "reload", prefix=prefix)
+    reload = run_on(db, knowledge, "reload", prefix=prefix)
     assert reload.returncode == 1
     assert "chỉ cho phép đọc: không dựng lại được chỉ mục" in reload.stderr
     assert "Traceback" not in reload.stderr + result.stderr
 
 
 def test_read_only_place_without_a_database_is_a_clear_error(tmp_path: Path, read_only_mounts: None) -> None:
-    knowledge = seed_folder(tmp_path)
+    knowledge = seed_only(tmp_path / "knowledge")
     (tmp_path / "ro").mkdir()
-    result = cli(tmp_path / "ro" / "bot.sqlite3", knowledge, "ask", "x", prefix=_read_only_mount(tmp_path / "ro"))
+    result = run_on(tmp_path / "ro" / "bot.sqlite3", knowledge, "ask", "x", prefix=_read_only_mount(tmp_path / "ro"))
     assert result.returncode == 1
     assert "không mở hay tạo được cơ sở dữ liệu" in result.stderr
     assert "Traceback" not in result.stderr
@@ -287,7 +256,7 @@ sys.exit(cli.main(["reload"]))
 async def test_killed_reload_leaves_the_old_index_serving(built: tuple[Path, Path]) -> None:
     db, knowledge = built
     add_new_article(knowledge)
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PAUSED_RELOAD, env=env_for(db, knowledge),
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PAUSED_RELOAD, env=db_env(db, knowledge),
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
     try:
         assert proc.stdout is not None

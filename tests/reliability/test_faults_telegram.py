@@ -17,28 +17,18 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.telegram.delivery import RetryingRateLimiter
-from tests.emulator.server import BotApiEmulator, Fault
-from tests.reliability.conftest import assert_valid_reply
-from tests.telegram.conftest import make_knowledge
-from tests.telegram.process import TOKEN, BotProcess
-
-QUESTION = "ai chu tri phien hop thu bay ban chi dao cchc"
-ANSWER_WORDS = "Phạm Minh"
-
-
-def ask_and_settle(emu: BotApiEmulator, user: int, text: str = QUESTION, settle: float = 0.5) -> list[dict[str, Any]]:
-    """Send a question, wait for a first delivery, then a little more (a duplicate would show up)."""
-    mark = emu.mark()
-    assert emu.say(user, text)
-    emu.wait_until(lambda: len(emu.delivered(user, mark)) >= 1, timeout=20, what=f"a reply to {user}")
-    time.sleep(settle)
-    return emu.delivered(user, mark)
+from devtools.emulator import BotApiEmulator, Fault
+from tests.support.articles import SEED_QUESTION, make_knowledge
+from tests.support.chats import ANSWER_WORDS, ask_and_settle
+from tests.support.hostile import assert_valid_reply
+from tests.support.process import TOKEN, BotProcess
 
 
 def hits(emu: BotApiEmulator, kind: str, since: float) -> int:
     return sum(1 for k, _, at in emu.faults_hit if k == kind and at >= since)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("user", "fault"),
     [
@@ -71,6 +61,7 @@ def test_reply_is_retried_and_delivered_exactly_once(emu: BotApiEmulator, bot: B
                             and int(c.params["chat_id"]) == user))  # fmt: skip
 
 
+@pytest.mark.slow
 def test_slow_answer_is_not_retried(emu: BotApiEmulator, bot: BotProcess) -> None:
     user = 4011
     emu.inject(Fault("slow", chat_id=user, seconds=0.6))
@@ -81,6 +72,7 @@ def test_slow_answer_is_not_retried(emu: BotApiEmulator, bot: BotProcess) -> Non
     assert len(delivered) == 1
 
 
+@pytest.mark.slow
 def test_ambiguous_timeout_may_duplicate_and_is_bounded(emu: BotApiEmulator, bot: BotProcess) -> None:
     """The documented trade-off: Telegram carried the message out but its answer never came in time.
 
@@ -90,7 +82,7 @@ def test_ambiguous_timeout_may_duplicate_and_is_bounded(emu: BotApiEmulator, bot
     user = 4012
     emu.inject(Fault("stall_after", chat_id=user, seconds=1.5))
     mark = emu.mark()
-    assert emu.say(user, QUESTION)
+    assert emu.say(user, SEED_QUESTION)
     emu.wait_until(lambda: len(emu.delivered(user, mark)) >= 2, timeout=10, what="the retried reply")
     time.sleep(0.5)
     delivered = emu.delivered(user, mark)
@@ -98,12 +90,13 @@ def test_ambiguous_timeout_may_duplicate_and_is_bounded(emu: BotApiEmulator, bot
     assert delivered[0]["text"] == delivered[1]["text"]
 
 
+@pytest.mark.slow
 def test_blocked_user_is_logged_and_skipped(emu: BotApiEmulator, bot: BotProcess) -> None:
     blocked, other = 4021, 4022
     mark = emu.mark()
     emu.inject(Fault("blocked", chat_id=blocked, times=5))
-    assert emu.say(blocked, QUESTION)
-    assert emu.say(other, QUESTION)
+    assert emu.say(blocked, SEED_QUESTION)
+    assert emu.say(other, SEED_QUESTION)
     emu.wait_until(lambda: len(emu.delivered(other, mark)) == 1, timeout=10, what="the other user's reply")
     emu.wait_until(lambda: hits(emu, "blocked", 0) >= 1, timeout=10, what="the blocked attempt")
     time.sleep(0.5)
@@ -120,14 +113,15 @@ def test_blocked_user_is_logged_and_skipped(emu: BotApiEmulator, bot: BotProcess
     assert "Traceback" not in bot.log_text().split("reply skipped")[-1].split("\n", 2)[0]
 
 
+@pytest.mark.slow
 def test_flood_gets_a_polite_notice_without_starving_others(emu: BotApiEmulator, bot: BotProcess) -> None:
     flooder, calm = 4031, 4032
     mark = emu.mark()
     started = time.monotonic()
     for i in range(30):
-        assert emu.say(flooder, f"{QUESTION} {i}")
+        assert emu.say(flooder, f"{SEED_QUESTION} {i}")
     calm_sent = time.monotonic()
-    assert emu.say(calm, QUESTION)
+    assert emu.say(calm, SEED_QUESTION)
     emu.wait_until(lambda: len(emu.delivered(calm, mark)) == 1, timeout=10, what="the calm user's reply")
     calm_latency = next(c.at for c in emu.calls[mark:] if c.method == "sendMessage"
                         and int(c.params["chat_id"]) == calm) - calm_sent  # fmt: skip
@@ -213,6 +207,7 @@ async def test_retry_after_is_retried_once_per_allowed_retry() -> None:
 # -- SIGTERM ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_replies_in_flight(tmp_path: Path) -> None:
     make_knowledge(tmp_path / "knowledge")
     emu = BotApiEmulator(TOKEN).start()  # its own: the shared bot must not pick these updates up
@@ -231,7 +226,7 @@ def _sigterm_run(emu: BotApiEmulator, root: Path) -> None:
     mark = emu.mark()
     started = time.monotonic()
     for u in users:
-        assert emu.say(u, QUESTION)
+        assert emu.say(u, SEED_QUESTION)
     emu.wait_until(lambda: sum(1 for k, _, at in emu.faults_hit if k == "slow" and at >= started) == len(users),
                    timeout=15, what="all replies in flight")  # fmt: skip
     assert process.proc is not None

@@ -22,7 +22,8 @@ from bot.formats import ParseError
 from bot.formats.html import MAX_NESTING, parse_html
 from bot.ingest import ingest
 from bot.web.fetch import make_client
-from tests.ingest.conftest import SEED_KNOWLEDGE, LocalHostsTransport, make_settings
+from tests.support.articles import SEED_KNOWLEDGE
+from tests.support.sites import LocalHostsTransport, make_settings, serving
 
 
 def feed(name: str, count: int) -> str:
@@ -63,16 +64,11 @@ async def feeds(tmp_path: Path) -> AsyncIterator[Feeds]:
             raise web.HTTPNotFound
         return web.Response(text=text, content_type="application/rss+xml")
 
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield Feeds(runner.addresses[0][1])
-    finally:
-        stop.set()
-        await runner.cleanup()
+    async with serving(handler) as port:
+        try:
+            yield Feeds(port)
+        finally:
+            stop.set()  # before the server stops: a slow.example.vn request still waiting ends now
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:

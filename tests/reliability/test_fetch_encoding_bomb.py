@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.web.decoding import DecodingError, StreamDecoder, TooLarge
 from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, fetch, make_client
+from tests.support.sites import serving
 
 INFLATED = 20_000_000
 BUDGET = 100_000
@@ -53,15 +54,8 @@ async def bomb_site(bomb: bytes) -> AsyncIterator[BombSite]:
     app.router.add_get("/gzip", serve(gzip.compress(PAGE), "gzip"))
     app.router.add_get("/deflate", serve(zlib.compress(PAGE), "deflate"))
     app.router.add_get("/brotli", serve(PAGE, "br"))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = runner.addresses[0][1]
-    try:
+    async with serving(app) as port:
         yield BombSite(base=f"http://127.0.0.1:{port}", accept_encoding=seen)
-    finally:
-        await runner.cleanup()
 
 
 async def test_layered_gzip_bomb_is_stopped_at_the_budget(bomb_site: BombSite, bomb: bytes) -> None:

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.web.fetch import pinned_request
+from tests.support.sites import serving
 
 NAME = "rebind.example"
 
@@ -59,13 +60,8 @@ async def tls_site(certificate: tuple[Path, Path]) -> AsyncIterator[TlsSite]:
 
     app = web.Application()
     app.router.add_get("/a", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
-    try:
-        yield TlsSite(port=runner.addresses[0][1], ca=cert, server_names=names, hosts=hosts)
-    finally:
-        await runner.cleanup()
+    async with serving(app, ssl_context=context) as port:
+        yield TlsSite(port=port, ca=cert, server_names=names, hosts=hosts)
 
 
 async def test_pinned_https_sends_the_name_and_verifies_it(tls_site: TlsSite) -> None:

@@ -13,7 +13,8 @@ import ipaddress
 import httpx
 import pytest
 
-from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, address_problem, fetch
+from bot.web.fetch import HTML_TYPES, FetchError, FetchPolicy, fetch
+from tests.support.sites import assert_address_problem
 
 PUBLIC = "93.184.216.34"
 SECRET = b"<html><body><p>internal admin page: secret</p></body></html>"
@@ -111,9 +112,4 @@ async def test_a_redirect_back_to_a_rebound_name_is_refused() -> None:
     ],
 )
 def test_wrapped_and_odd_ranges(address: str, problem: str | None) -> None:
-    found = address_problem(address)
-    if problem is None:
-        assert found is None
-    else:
-        assert found is not None
-        assert problem in found
+    assert_address_problem(address, problem)

@@ -17,11 +17,9 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.service import SearchService
-from bot.telegram.app import build_application
 from bot.telegram.delivery import RetryingRateLimiter
-from tests.telegram import updates as up
-from tests.telegram.fakes import RecordingRequest
-from tests.telegram.test_handlers import ADMIN, USER, Harness, settings
+from tests.support import updates as up
+from tests.support.harness import ADMIN, USER, Harness, settings, started
 
 LIMIT = 5
 OTHER = USER + 2000
@@ -29,11 +27,8 @@ OTHER = USER + 2000
 
 @pytest.fixture
 async def harness(seed_service: SearchService, tmp_path: Path) -> AsyncIterator[Harness]:
-    request = RecordingRequest()
-    app = build_application(settings(tmp_path, user_update_limit=LIMIT), service=seed_service, request=request)
-    async with app:
-        request.clear()
-        yield Harness(app, request)
+    async with started(seed_service, settings(tmp_path, user_update_limit=LIMIT)) as h:
+        yield h
 
 
 def _replies(harness: Harness, chat_id: int) -> int:

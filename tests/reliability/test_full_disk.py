@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.test_faults_database import SEED_QUESTION, built, cli  # noqa: F401 - the fixture
+from tests.support.articles import SEED_QUESTION
+from tests.support.cli import run_on
 
 FULL_MOUNT = (
     'mount -t tmpfs -o size=2M tmpfs "$0" && cp "$1" "$0/bot.sqlite3" '
@@ -35,11 +36,11 @@ def full_disks() -> None:
         pytest.skip(f"cannot mount a tmpfs here: {probe.stderr.decode(errors='replace').strip()}")
 
 
-def test_ask_answers_read_only_when_the_disk_is_full(built: tuple[Path, Path], full_disks: None) -> None:  # noqa: F811
+def test_ask_answers_read_only_when_the_disk_is_full(built: tuple[Path, Path], full_disks: None) -> None:
     db, knowledge = built
     source = db.parent.parent / "copy.sqlite3"
     shutil.copy(db, source)
-    result = cli(db, knowledge, "ask", SEED_QUESTION, prefix=_full_disk(db.parent, source))
+    result = run_on(db, knowledge, "ask", SEED_QUESTION, prefix=_full_disk(db.parent, source))
     assert result.returncode == 0, result.stderr
     assert "Phạm Minh" in result.stdout
     assert "the disk may be full" in result.stderr

@@ -23,9 +23,9 @@ from bot.service import SearchService
 from bot.storage import Stats
 from bot.telegram import render
 from bot.text.normalize import clean, fold, tokens
-from tests.emulator.server import BotApiEmulator, Call
-from tests.helpers import article_text
-from tests.reliability.conftest import (
+from devtools.emulator import BotApiEmulator, Call
+from tests.support.articles import article_text, make_knowledge
+from tests.support.hostile import (
     HOSTILE_PARAGRAPHS,
     HOSTILE_TITLE,
     HOSTILE_URL,
@@ -33,8 +33,7 @@ from tests.reliability.conftest import (
     assert_valid_reply,
     write_hostile_articles,
 )
-from tests.telegram.conftest import make_knowledge
-from tests.telegram.process import BotProcess
+from tests.support.process import BotProcess
 
 HANOI = datetime.fromisoformat("2024-03-15T08:30:00+07:00")
 ASK_BOUND_SECONDS = 0.2
@@ -58,7 +57,7 @@ hostile_text = st.one_of(
 # -- the normaliser ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=300)
 @given(hostile_text)
 def test_normaliser_is_idempotent_and_nfc_nfd_blind(text: str) -> None:
     cleaned = clean(text)
@@ -95,8 +94,7 @@ def loop_and_service(
 REASONS = set(Reason)
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@settings(max_examples=250, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(question=hostile_text)
 def test_service_answers_or_declines_any_question_quickly(
     loop_and_service: tuple[asyncio.AbstractEventLoop, SearchService], question: str
@@ -135,7 +133,7 @@ def results(draw: st.DrawFn) -> SearchResult:
                         matched=tuple(draw(st.lists(st.text(max_size=10), max_size=5))))  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@settings(max_examples=150)
 @given(question=texts, found=st.lists(results(), min_size=1, max_size=5), titles=st.lists(nonempty, max_size=8))
 def test_every_render_is_valid_telegram_html(question: str, found: list[SearchResult], titles: list[str]) -> None:
     answered = Answer(question=question, answered=True, results=tuple(found))
@@ -241,6 +239,7 @@ HOSTILE_QUESTIONS = [
 HOSTILE_USERS = range(3001, 3001 + 7)
 
 
+@pytest.mark.slow
 def test_every_reply_to_a_hostile_run_is_valid_telegram_html(emu: BotApiEmulator, bot: BotProcess) -> None:
     """Each user sends 8 hostile questions at most (the flood limit); every one gets exactly one valid reply."""
     mark = emu.mark()
@@ -271,6 +270,7 @@ def _answers(query_id: str, call: Call) -> bool:
     return str(call.params["inline_query_id"]) == query_id
 
 
+@pytest.mark.slow
 def test_hostile_inline_queries_get_valid_results(emu: BotApiEmulator, bot: BotProcess) -> None:
     """Inline mode: every result's message is valid Telegram HTML (the emulator refuses anything else)."""
     rejected = len(emu.rejections)

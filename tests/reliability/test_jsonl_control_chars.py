@@ -4,14 +4,11 @@ and the CLI printed the escapes to the terminal."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.formats.jsonl import parse_jsonl_text
+from tests.support.cli import run_in_process
 
-REPO = Path(__file__).resolve().parents[2]
 URL = "https://tintuc-thu.example.vn/jsonl.html"
 RECORD = {
     "url": URL,
@@ -36,14 +33,11 @@ def test_the_cli_prints_no_terminal_escape(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
     (knowledge / "a.jsonl").write_text(json.dumps(RECORD) + "\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-    env.update(PYTHONPATH=str(REPO), HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path))
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
     args = ["--knowledge", str(knowledge), "--db", str(tmp_path / "db.sqlite3")]
-    reload = subprocess.run([sys.executable, "-m", "bot", "reload", *args], env=env, cwd=tmp_path,
-                            capture_output=True, timeout=60, check=False)  # fmt: skip
+    reload = run_in_process("reload", *args, env=env, cwd=tmp_path)
     assert reload.returncode == 0, reload.stderr.decode()
-    shown = subprocess.run([sys.executable, "-m", "bot", "sources", *args], env=env, cwd=tmp_path,
-                           capture_output=True, timeout=60, check=False)  # fmt: skip
+    shown = run_in_process("sources", *args, env=env, cwd=tmp_path)
     out = shown.stdout.decode()
     assert "Cổng dịch vụ công" in out
     assert not any(c in out for c in BAD), repr(out)

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.formats.loader import MAX_FILE_BYTES, MAX_FOLDER_DEPTH
 from bot.ingest import ingest
 from bot.service import SearchService
-from tests.helpers import write_article
+from tests.support.articles import write_article
 
 INSIDE = "https://tintuc-thu.example.vn/trong.html"
 OUTSIDE = "https://tintuc-thu.example.vn/ngoai.html"

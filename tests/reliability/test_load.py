@@ -12,9 +12,11 @@ import pytest
 
 from bot.service import SearchService
 from bot.text.normalize import fold
-from tests.emulator.server import BotApiEmulator
-from tests.helpers import SEED_PATH, write_article
-from tests.telegram.process import ADMIN, TOKEN, BotProcess
+from devtools.emulator import BotApiEmulator
+from tests.support.articles import SEED_PATH, write_article
+from tests.support.process import ADMIN, TOKEN, BotProcess
+
+pytestmark = pytest.mark.slow  # a load test of the bot as a process against the emulator
 
 USERS = 50
 QUESTIONS_PER_USER = 20

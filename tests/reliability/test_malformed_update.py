@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Update
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
@@ -21,9 +22,9 @@ from bot.health import heartbeat_path, problems
 from bot.telegram.app import beat_if_answering
 from bot.telegram.state import BotData
 from bot.telegram.updates import STALE_POLL_SECONDS, PollingRequest
-from tests.emulator.server import BotApiEmulator
-from tests.reliability.test_faults_telegram import ANSWER_WORDS, ask_and_settle
-from tests.telegram.process import BotProcess
+from devtools.emulator import BotApiEmulator
+from tests.support.chats import ANSWER_WORDS, ask_and_settle
+from tests.support.process import BotProcess
 
 # A poll as an older Bot API server sends it (no ``allows_revoting``): PTB cannot build a Poll from it.
 OLD_POLL: dict[str, Any] = {
@@ -53,6 +54,7 @@ def test_the_old_poll_really_breaks_ptb() -> None:
     raise AssertionError("PTB parses the old poll now: pick another malformed update for these tests")
 
 
+@pytest.mark.slow
 def test_the_running_bot_skips_it_and_keeps_answering(emu: BotApiEmulator, bot: BotProcess) -> None:
     bad = emu.raw_update(poll=OLD_POLL)
     delivered = ask_and_settle(emu, 4301, settle=0.3)

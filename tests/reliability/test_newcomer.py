@@ -1,44 +1,41 @@
-"""Issue 10, a newcomer's rough edges: clean errors without tracebacks, no silent surprises on the command line."""
+"""Issue 10, a newcomer's rough edges: clean errors without tracebacks, no silent surprises on the command line.
+
+In process (:func:`~tests.support.cli.run_in_process`), but for a real process where only one shows
+the point: ``run`` against an unreachable API (nothing left unclosed at exit) and ``ask`` on a terminal.
+"""
 
 from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, SEED_PATH, write_article
-
-QUESTION = "ai chu tri phien hop thu bay ban chi dao cchc"
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-    env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path), **extra)
-    return env
+from tests.support.articles import REPO_ROOT, SEED_PATH, SEED_QUESTION, seed_only, write_article
+from tests.support.cli import bot_command, home_env, run_in_process, run_process
 
 
-def bot(tmp_path: Path, *args: str, stdin: int | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=_env(tmp_path, **extra), cwd=tmp_path,
-                          stdin=stdin if stdin is not None else subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+def bot(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot *args`` in this process, with ``tmp_path`` as home and working directory."""
+    return run_in_process(*args, env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path), **extra}, cwd=tmp_path,
+                          text=True)  # fmt: skip
+
+
+def bot_process(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """The same as a real process (what only a process shows: its exit, its warnings at exit)."""
+    return run_process(*args, env=home_env(tmp_path, **extra), cwd=tmp_path, stdin=subprocess.DEVNULL, text=True)
 
 
 @pytest.fixture
 def seed(tmp_path: Path) -> Path:
-    folder = tmp_path / "knowledge"
-    folder.mkdir()
-    shutil.copy(SEED_PATH, folder / SEED_PATH.name)
-    return folder
+    return seed_only(tmp_path / "knowledge")
 
 
 def test_run_against_an_unreachable_api_is_one_clean_error(tmp_path: Path) -> None:
-    result = bot(tmp_path, "run", CCHC_BOT_TOKEN="1:abc", CCHC_BOT_API_URL="http://127.0.0.1:9",
-                 CCHC_DB_PATH=str(tmp_path / "db.sqlite3"), CCHC_SEND_RETRIES="0")  # fmt: skip
+    result = bot_process(tmp_path, "run", CCHC_BOT_TOKEN="1:abc", CCHC_BOT_API_URL="http://127.0.0.1:9",
+                         CCHC_DB_PATH=str(tmp_path / "db.sqlite3"), CCHC_SEND_RETRIES="0")  # fmt: skip
     assert result.returncode == 1
     assert "lỗi: không khởi động được bot" in result.stderr
     assert "Traceback" not in result.stderr
@@ -49,7 +46,7 @@ def test_run_against_an_unreachable_api_is_one_clean_error(tmp_path: Path) -> No
 def test_ask_with_a_folder_as_database_is_a_clean_error(tmp_path: Path, seed: Path) -> None:
     folder = tmp_path / "a-folder"
     folder.mkdir()
-    result = bot(tmp_path, "ask", "--db", str(folder), "--knowledge", str(seed), QUESTION)
+    result = bot(tmp_path, "ask", "--db", str(folder), "--knowledge", str(seed), SEED_QUESTION)
     assert result.returncode == 1
     assert "đây là một thư mục" in result.stderr
     assert "Traceback" not in result.stderr
@@ -57,7 +54,7 @@ def test_ask_with_a_folder_as_database_is_a_clean_error(tmp_path: Path, seed: Pa
 
 @pytest.mark.parametrize("limit", ["0", "-1", "x"])
 def test_a_bad_limit_is_refused(tmp_path: Path, limit: str) -> None:
-    result = bot(tmp_path, "ask", "--limit", limit, QUESTION)
+    result = bot(tmp_path, "ask", "--limit", limit, SEED_QUESTION)
     assert result.returncode == 2
     assert "--limit" in result.stderr
 
@@ -81,7 +78,7 @@ def test_knowledge_of_another_folder_is_not_silently_ignored(tmp_path: Path, see
     other = tmp_path / "other"
     write_article(other, "a.txt", title="Bài khác", url="https://tintuc-thu.example.vn/khac.html",
                   paragraphs=["Một bài viết khác về dịch vụ công."])  # fmt: skip
-    for command in (("sources",), ("ask", QUESTION)):
+    for command in (("sources",), ("ask", SEED_QUESTION)):
         result = bot(tmp_path, *command, "--knowledge", str(other), "--db", str(db))
         assert result.returncode == 0
         assert f"lưu ý: câu trả lời lấy từ chỉ mục trong {db}" in result.stderr
@@ -91,11 +88,11 @@ def test_knowledge_of_another_folder_is_not_silently_ignored(tmp_path: Path, see
 def test_ask_on_a_terminal_says_what_it_waits_for(tmp_path: Path, seed: Path) -> None:
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "ask", "--knowledge", str(seed), "--db",
-                                 str(tmp_path / "db.sqlite3")], env=_env(tmp_path), cwd=tmp_path, stdin=slave,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(bot_command("ask", "--knowledge", str(seed), "--db", str(tmp_path / "db.sqlite3")),
+                                env=home_env(tmp_path), cwd=tmp_path, stdin=slave, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
         os.close(slave)
-        os.write(master, f"{QUESTION}\n".encode() + b"\x04")
+        os.write(master, f"{SEED_QUESTION}\n".encode() + b"\x04")
         out, err = proc.communicate(timeout=60)
     finally:
         os.close(master)

@@ -7,32 +7,17 @@ ids, names and question text, and the webhook secret. They are cut like the toke
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from bot.telegram.logs import configure_logging
-from tests.emulator.server import BotApiEmulator
-from tests.reliability.test_faults_telegram import ask_and_settle
-from tests.telegram.process import BotProcess
+from devtools.emulator import BotApiEmulator
+from tests.support.chats import ask_and_settle
+from tests.support.process import BotProcess
 
 TOKEN = "123456:ABC-secret"
 SECRET = "webhook-secret-Zq9"
 PRIVATE = ("4401", "Trần Thị Riêng", "câu hỏi riêng xyzzy")
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield None
-    for h in list(root.handlers):
-        root.removeHandler(h)
-    for h in handlers:
-        root.addHandler(h)
-    root.setLevel(level)
-    for name in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def test_ptb_payload_lines_are_cut(restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,6 +51,7 @@ def test_ptb_payload_lines_are_cut(restore_logging: None, capsys: pytest.Capture
     assert "Something went wrong processing the data received from Telegram. (data not logged)" in err
 
 
+@pytest.mark.slow
 def test_the_running_bot_logs_no_user_data_at_debug(emu: BotApiEmulator, bot: BotProcess) -> None:
     user = 4401
     mark = emu.mark()

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,55 +13,36 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from telegram import Update
 
 from bot.config import Settings
 from bot.salt import hash_user
 from bot.service import SearchService
 from bot.telegram import app as app_module
-from bot.telegram.app import ALLOWED_UPDATES, App, build_application
+from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.logs import configure_logging
 from bot.telegram.render import html_to_text
-from tests.emulator.server import BotApiEmulator, Fault
-from tests.helpers import REPO_ROOT
-from tests.telegram import updates as up
-from tests.telegram.fakes import TOKEN, RecordingRequest
-from tests.telegram.process import TOKEN as E2E_TOKEN
+from devtools.emulator import BotApiEmulator, Fault
+from tests.support import updates as up
+from tests.support.cli import process_env, run_process
+from tests.support.fakes import RecordingRequest
+from tests.support.harness import ADMIN, GROUP, Harness, started
+from tests.support.harness import settings as app_settings
+from tests.support.process import TOKEN as E2E_TOKEN
 
-ADMIN = 7
 USER = 987654321  # distinctive: must never appear in the database file
 OTHER = 55
-GROUP = -100500
 SALT = "reliability-salt"
 QUESTION = "Ai chủ trì Phiên họp thứ bảy Ban Chỉ đạo CCHC?"
 
 
 def make_settings(tmp_path: Path, **extra: Any) -> Settings:
-    values: dict[str, Any] = {"bot_token": TOKEN, "admin_ids": frozenset({ADMIN}), "bot_api_url": "http://127.0.0.1:9",
-                              "db_path": tmp_path / "unused.sqlite3", "knowledge_dir": tmp_path / "unused",
-                              "user_hash_salt": SALT, "user_rate_limit": 100}  # fmt: skip
-    values.update(extra)
-    return Settings(_env_file=None, **values)
-
-
-class Harness:
-    def __init__(self, app: App, request: RecordingRequest, service: SearchService) -> None:
-        self.app, self.request, self.service = app, request, service
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-
-    def texts(self) -> list[str]:
-        return [html_to_text(str(p["text"])) for p in self.request.of("sendMessage")]
+    return app_settings(tmp_path, user_hash_salt=SALT, **extra)
 
 
 @pytest.fixture
 async def harness(seed_service: SearchService, tmp_path: Path) -> AsyncIterator[Harness]:
-    request = RecordingRequest()
-    app = build_application(make_settings(tmp_path), service=seed_service, request=request)
-    async with app:
-        request.clear()
-        yield Harness(app, request, seed_service)
+    async with started(seed_service, make_settings(tmp_path)) as h:
+        yield h
 
 
 # -- admin commands --------------------------------------------------------------------------------------
@@ -221,20 +199,15 @@ async def test_token_never_in_logs_at_any_level(seed_service: SearchService, tmp
     assert E2E_TOKEN not in str(emu.delivered(6, mark))  # nor in what users see
 
 
-def _run_bot(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True, timeout=60,
-                          check=False)  # fmt: skip
-
-
+@pytest.mark.slow
 def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path) -> None:
     emu = BotApiEmulator("1:the-right-token").start()
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-        env.update(PYTHONPATH=str(REPO_ROOT), CCHC_BOT_TOKEN=E2E_TOKEN, CCHC_BOT_API_URL=emu.url,
-                   CCHC_DB_PATH=str(tmp_path / "db.sqlite3"), CCHC_LOG_LEVEL="DEBUG", CCHC_SEND_RETRIES="0")  # fmt: skip
-        result = _run_bot(env)
+        env = process_env(CCHC_BOT_TOKEN=E2E_TOKEN, CCHC_BOT_API_URL=emu.url, CCHC_DB_PATH=str(tmp_path / "db.sqlite3"),
+                          CCHC_LOG_LEVEL="DEBUG", CCHC_SEND_RETRIES="0")  # fmt: skip
+        result = run_process("run", env=env, text=True)
         env.update(CCHC_BOT_API_URL="http://127.0.0.1:9")  # nothing listens there
-        unreachable = _run_bot(env)
+        unreachable = run_process("run", env=env, text=True)
     finally:
         emu.stop()
     assert result.returncode == 1

@@ -16,10 +16,10 @@ from bot.telegram import render
 from bot.telegram.app import build_application
 from bot.telegram.menu import ADMIN_COMMANDS, PRIVATE_COMMANDS
 from bot.web.fetch import make_client
-from tests.emulator.telegram_html import check_text
-from tests.telegram import updates as up
-from tests.telegram.fakes import RecordingRequest
-from tests.telegram.test_handlers import ADMIN, GROUP, USER, Harness, settings
+from devtools.telegram_html import check_text
+from tests.support import updates as up
+from tests.support.fakes import RecordingRequest
+from tests.support.harness import ADMIN, GROUP, USER, Harness, settings, started
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "telegram" / "binh_dinh_chu_ky_so.html"
 PAGE = "https://baobinhdinh.vn/chu-ky-so.htm"
@@ -60,12 +60,11 @@ async def own_service(built_db: tuple[Path, Path], tmp_path: Path) -> AsyncItera
 async def site_harness(own_service: SearchService, tmp_path: Path) -> AsyncIterator[tuple[Harness, Site]]:
     site = Site()
     config: Settings = settings(tmp_path, knowledge_dir=own_service.knowledge_dir, allow_private_urls=True)
-    request = RecordingRequest()
-    async with make_client(config, httpx.MockTransport(site.handle)) as client:
-        app = build_application(config, service=own_service, request=request, http_client=client)
-        async with app:
-            request.clear()
-            yield Harness(app, request), site
+    async with (
+        make_client(config, httpx.MockTransport(site.handle)) as client,
+        started(own_service, config, http_client=client) as harness,
+    ):
+        yield harness, site
 
 
 def html_of(harness: Harness) -> str:

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.server import BotApiEmulator, Call
-from tests.telegram.conftest import ARTICLE_URL, REPO, make_knowledge
-from tests.telegram.process import ADMIN, TOKEN, BotProcess
+from devtools.emulator import BotApiEmulator, Call
+from tests.support.articles import REPO_ROOT, SEED_URL, make_knowledge
+from tests.support.process import ADMIN, TOKEN, BotProcess
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_rejections")]  # the bot as a process against the emulator
 
 USER = 601
 OTHER = 602
@@ -42,13 +44,6 @@ def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         (knowledge / f"e2e_{n}.txt").write_text(extra_article(n), encoding="utf-8")
     with BotProcess(emu, root).running() as process:
         yield process
-
-
-@pytest.fixture(autouse=True)
-def no_rejections(emu: BotApiEmulator) -> Iterator[None]:
-    before = len(emu.rejections)
-    yield
-    assert emu.rejections[before:] == [], "the bot made calls Telegram would reject"
 
 
 def _chat_is(chat_id: int) -> Any:
@@ -83,12 +78,12 @@ def test_start_registers_menus_and_greets(emu: BotApiEmulator, bot: BotProcess) 
 def test_private_question_answered_with_working_article_link(emu: BotApiEmulator, bot: BotProcess) -> None:
     sent = ask(emu, USER, "ai chu tri phien hop thu bay ban chi dao cchc").result
     links = [e["url"] for e in sent.get("entities", []) if e["type"] == "text_link"]
-    assert links[0] == ARTICLE_URL
+    assert links[0] == SEED_URL
     assert "02/02/2024" in sent["text"]
     assert any(e["type"] == "bold" for e in sent["entities"])
-    assert any(b.get("url") == ARTICLE_URL for b in buttons(sent))
+    assert any(b.get("url") == SEED_URL for b in buttons(sent))
     # The link points at an article the bot really knows (the knowledge file's source line).
-    assert ARTICLE_URL in (REPO / "knowledge" / "000_59dc86b630416615.txt").read_text(encoding="utf-8")
+    assert SEED_URL in (REPO_ROOT / "knowledge" / "000_59dc86b630416615.txt").read_text(encoding="utf-8")
 
 
 def test_group_cchc_and_privacy_mode(emu: BotApiEmulator, bot: BotProcess) -> None:

@@ -19,16 +19,17 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.emulator.server import BotApiEmulator, Call
-from tests.telegram.conftest import REPO, make_knowledge
-from tests.telegram.process import ADMIN, TOKEN, BotProcess
+from devtools.emulator import BotApiEmulator, Call
+from tests.support.articles import REPO_ROOT, make_knowledge
+from tests.support.process import ADMIN, FAKE_HOSTS, TOKEN, BotProcess
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_rejections")]  # the bot as a process against the emulator
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "telegram" / "binh_dinh_chu_ky_so.html"
 PAGE_PATH = "/tin/binh-dinh-chu-ky-so.html"
 SLOW_PATH = "/tin/cham.html"  # the same page, held back until the test releases it
 CANONICAL = "https://baobinhdinh.vn/viewer.aspx?macm=1&macmp=1&mabb=256871"
 NEWS_HOST = "baobinhdinh.vn"
-FAKE_HOSTS = Path(__file__).resolve().parents[1] / "fakehosts"  # its sitecustomize maps NEWS_HOST to 127.0.0.1
 TITLE = "Bình Định cấp miễn phí chữ ký số cho người dân nộp hồ sơ trực tuyến"
 SENTENCE = (
     "Sau hơn ba tháng triển khai, tỉnh Bình Định đã cấp miễn phí 12.500 chứng thư chữ ký số cá nhân, giúp người"
@@ -128,16 +129,9 @@ def bot(emu: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = tmp_path_factory.mktemp("e2e-add")
     make_knowledge(root / "knowledge")  # the seed and the synthetic test articles: none about chữ ký số
     process = BotProcess(emu, root, CCHC_ALLOW_PRIVATE_URLS="true", CCHC_FETCH_TIMEOUT_SECONDS="5",
-                         TEST_FAKE_HOSTS=f"{NEWS_HOST}=127.0.0.1", PYTHONPATH=f"{REPO}{os.pathsep}{FAKE_HOSTS}")  # fmt: skip
+                         TEST_FAKE_HOSTS=f"{NEWS_HOST}=127.0.0.1", PYTHONPATH=f"{REPO_ROOT}{os.pathsep}{FAKE_HOSTS}")  # fmt: skip
     with process.running():
         yield process
-
-
-@pytest.fixture(autouse=True)
-def no_rejections(emu: BotApiEmulator) -> Iterator[None]:
-    before = len(emu.rejections)
-    yield
-    assert emu.rejections[before:] == [], "the bot made calls Telegram would reject"
 
 
 def say(emu: BotApiEmulator, user: int, text: str, timeout: float = 10.0) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulator.server import BotApiEmulator, Call, Fault
-from tests.helpers import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, SEED_PATH, write_article, write_news_articles
-from tests.telegram.process import ADMIN, TOKEN, BotProcess
+from devtools.emulator import BotApiEmulator, Call, Fault
+from tests.support.articles import SEED_PATH, write_article
+from tests.support.news import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
+from tests.support.process import ADMIN, TOKEN, BotProcess
 
 pytestmark = pytest.mark.slow
 

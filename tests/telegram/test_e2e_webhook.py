@@ -9,9 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.emulator.server import BotApiEmulator
-from tests.telegram.conftest import make_knowledge
-from tests.telegram.process import TOKEN, BotProcess
+from devtools.emulator import BotApiEmulator
+from tests.support.articles import make_knowledge
+from tests.support.process import TOKEN, BotProcess
+
+pytestmark = pytest.mark.slow  # the bot as a process against the emulator
 
 SECRET = "webhook-secret_123"
 

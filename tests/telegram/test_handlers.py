@@ -3,69 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 
-from bot.config import Settings
 from bot.salt import hash_user
 from bot.service import SearchService
-from bot.telegram.app import App, build_application
+from bot.telegram.app import build_application
 from bot.telegram.render import html_to_text
-from tests.telegram import updates as up
-from tests.telegram.conftest import ARTICLE_URL
-from tests.telegram.fakes import BOT_ID, TOKEN, RecordingRequest
-
-ADMIN = 7
-USER = 11
-GROUP = -100500
-SALT = "test-salt"
-
-
-def settings(tmp_path: Path, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "bot_token": TOKEN,
-        "admin_ids": frozenset({ADMIN}),
-        "bot_api_url": "http://127.0.0.1:9",
-        "db_path": tmp_path / "unused.sqlite3",
-        "knowledge_dir": tmp_path / "unused",
-        "user_hash_salt": SALT,
-        "user_rate_limit": 100,
-    }
-    values.update(extra)
-    return Settings(_env_file=None, **values)
-
-
-class Harness:
-    def __init__(self, app: App, request: RecordingRequest) -> None:
-        self.app = app
-        self.request = request
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-
-    def sent(self) -> list[dict[str, Any]]:
-        return self.request.of("sendMessage")
-
-    def last_text(self) -> str:
-        return str(self.sent()[-1]["text"])
-
-
-@pytest.fixture
-async def harness(service: SearchService, tmp_path: Path) -> AsyncIterator[Harness]:
-    request = RecordingRequest()
-    app = build_application(settings(tmp_path), service=service, request=request)
-    async with app:
-        request.clear()
-        yield Harness(app, request)
-
-
-def buttons(params: dict[str, Any]) -> list[dict[str, Any]]:
-    markup = params.get("reply_markup") or {"inline_keyboard": []}
-    return [b for row in markup["inline_keyboard"] for b in row]
+from tests.support import updates as up
+from tests.support.articles import SEED_URL
+from tests.support.fakes import BOT_ID, TOKEN, RecordingRequest
+from tests.support.harness import ADMIN, GROUP, SALT, USER, Harness, buttons, settings
 
 
 async def test_private_question_is_answered_with_bold_words_citation_and_buttons(harness: Harness) -> None:
@@ -76,12 +27,12 @@ async def test_private_question_is_answered_with_bold_words_citation_and_buttons
     assert "<b>chủ trì" in sent["text"]
     assert "<b>chí</b>" not in sent["text"]
     assert "Phạm Minh" in sent["text"]
-    assert f'<a href="{ARTICLE_URL}">' in sent["text"]
+    assert f'<a href="{SEED_URL}">' in sent["text"]
     assert "02/02/2024" in sent["text"]
     datas = [b["callback_data"] for b in buttons(sent) if "callback_data" in b]
     assert any(d.startswith("f:") and d.endswith(":+1") for d in datas)
     assert all(len(d.encode()) <= 64 for d in datas)
-    assert any(b.get("url") == ARTICLE_URL for b in buttons(sent))
+    assert any(b.get("url") == SEED_URL for b in buttons(sent))
 
 
 async def test_query_log_keeps_only_a_hash_of_the_user(harness: Harness, service: SearchService) -> None:

@@ -3,24 +3,9 @@ from __future__ import annotations
 import io
 import logging
 
-import pytest
-
 from bot.telegram.logs import RedactFilter, configure_logging
 
 TOKEN = "123456:ABC-secret"
-
-
-@pytest.fixture
-def restore_logging() -> object:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield None
-    for h in list(root.handlers):
-        root.removeHandler(h)
-    for h in handlers:
-        root.addHandler(h)
-    root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.NOTSET)
 
 
 def test_token_is_redacted_from_messages_args_and_tracebacks() -> None:
@@ -44,7 +29,7 @@ def test_token_is_redacted_from_messages_args_and_tracebacks() -> None:
     assert "RuntimeError: failed https://x/bot<token>/sendMessage" in out
 
 
-def test_configure_logging_quietens_httpx(restore_logging: object) -> None:
+def test_configure_logging_quietens_httpx(restore_logging: None) -> None:
     configure_logging("DEBUG", TOKEN)
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG

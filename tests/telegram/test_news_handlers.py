@@ -15,10 +15,11 @@ from bot.telegram import news
 from bot.telegram.app import build_application
 from bot.telegram.render import html_to_text
 from bot.telegram.render_news import GROUP_ADMINS_ONLY
-from tests.helpers import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, write_article, write_news_articles
-from tests.telegram import updates as up
-from tests.telegram.fakes import RecordingRequest
-from tests.telegram.test_handlers import ADMIN, GROUP, USER, Harness, buttons, settings
+from tests.support import updates as up
+from tests.support.articles import write_article
+from tests.support.fakes import RecordingRequest
+from tests.support.harness import ADMIN, GROUP, USER, Harness, buttons, settings
+from tests.support.news import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
 
 MEMBER = 21
 GROUP_ADMIN = 22
@@ -39,15 +40,11 @@ async def harness(seed_folder: Path, tmp_path: Path) -> AsyncIterator[Harness]:
         await service.close()
 
 
-def texts(harness: Harness) -> list[str]:
-    return [html_to_text(str(p["text"])) for p in harness.sent()]
-
-
 async def test_follow_list_and_unfollow_by_button_in_private(harness: Harness) -> None:
     await harness.feed(up.message("/theodoi Chữ ký số", uid=USER))
-    assert "Đã theo dõi chủ đề «Chữ ký số»" in texts(harness)[-1]
+    assert "Đã theo dõi chủ đề «Chữ ký số»" in harness.texts()[-1]
     await harness.feed(up.message("/theodoi chu ky so", uid=USER))
-    assert "đã theo dõi chủ đề «chu ky so» rồi" in texts(harness)[-1]
+    assert "đã theo dõi chủ đề «chu ky so» rồi" in harness.texts()[-1]
     await harness.feed(up.message("/follow PAR INDEX", uid=USER))
     await harness.feed(up.message("/theodoi", uid=USER))
     listing = harness.sent()[-1]
@@ -60,28 +57,28 @@ async def test_follow_list_and_unfollow_by_button_in_private(harness: Harness) -
     assert "(1/10)" in html_to_text(str(edit["text"]))
     assert "Chữ ký số" not in html_to_text(str(edit["text"]))
     await harness.feed(up.message("/huytheodoi par index", uid=USER))
-    assert "Đã bỏ theo dõi" in texts(harness)[-1]
+    assert "Đã bỏ theo dõi" in harness.texts()[-1]
     assert await harness.app.bot_data.news.topics(USER) == []
 
 
 async def test_bad_topics_are_refused_with_a_clear_message(harness: Harness) -> None:
     await harness.feed(up.message("/theodoi " + "rất dài " * 20, uid=USER))
-    assert "Chủ đề quá dài" in texts(harness)[-1]
+    assert "Chủ đề quá dài" in harness.texts()[-1]
     await harness.feed(up.message("/theodoi ??? !!!", uid=USER))
-    assert "ít nhất một từ" in texts(harness)[-1]
+    assert "ít nhất một từ" in harness.texts()[-1]
     assert await harness.app.bot_data.news.topics(USER) == []
 
 
 async def test_in_groups_only_admins_change_topics(harness: Harness) -> None:
     desk = harness.app.bot_data.news
     await harness.feed(up.message("/theodoi chu ky so", uid=MEMBER, chat_id=GROUP))
-    assert texts(harness)[-1] == GROUP_ADMINS_ONLY
+    assert harness.texts()[-1] == GROUP_ADMINS_ONLY
     assert await desk.topics(GROUP) == []
     await harness.feed(up.message("/theodoi chu ky so", uid=GROUP_ADMIN, chat_id=GROUP))
     await harness.feed(up.message("/theodoi PAR INDEX", uid=ADMIN, chat_id=GROUP))  # the bot's own admin
     assert [s.topic for s in await desk.topics(GROUP)] == ["chu ky so", "PAR INDEX"]
     await harness.feed(up.message("/bantin 07:30", uid=MEMBER, chat_id=GROUP))
-    assert texts(harness)[-1] == GROUP_ADMINS_ONLY
+    assert harness.texts()[-1] == GROUP_ADMINS_ONLY
     # A member may look at the list, but not press its buttons.
     await harness.feed(up.message("/theodoi", uid=MEMBER, chat_id=GROUP))
     data = buttons(harness.sent()[-1])[0]["callback_data"]
@@ -127,7 +124,7 @@ async def test_many_new_articles_at_once_come_as_lists(harness: Harness, seed_fo
     await data.service.reload()
     harness.request.clear()
     assert await news.push_news(harness.app.bot, data.news) == 2  # 10 articles: lists of 8 and 2
-    first, second = texts(harness)
+    first, second = harness.texts()
     assert "10 bài mới" in first
     assert "(phần 1/2)" in first
     assert "(phần 2/2)" in second
@@ -168,13 +165,13 @@ async def test_digest_is_scheduled_in_vietnam_time_and_sends_only_news(harness: 
     queue = harness.app.job_queue
     assert queue is not None
     await harness.feed(up.message("/bantin 7h30", uid=USER))
-    assert "07:30" in texts(harness)[-1]
+    assert "07:30" in harness.texts()[-1]
     (job,) = queue.get_jobs_by_name(news.digest_job_name(USER))
     assert job.next_t is not None
     local = job.next_t.astimezone(VIETNAM_TZ)
     assert (local.hour, local.minute) == (7, 30)
     await harness.feed(up.message("/bantin 25:00", uid=USER))
-    assert "Giờ không hợp lệ" in texts(harness)[-1]
+    assert "Giờ không hợp lệ" in harness.texts()[-1]
     await harness.feed(up.message(f"/theodoi {NEWS_TOPIC}", uid=USER))
     # A fake clock: the digest covers what arrived since it was set, and nothing is sent twice.
     now = datetime.now(UTC)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bot.models import Answer, Reason, ReloadReport, SearchResult, SkippedFile
 from bot.storage import Stats
 from bot.telegram import render
-from tests.emulator.telegram_html import check_text
+from devtools.telegram_html import check_text
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -65,7 +65,7 @@ def test_not_answered_lists_topics_never_facts() -> None:
     telegram_ok(html)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.text(min_size=1, max_size=6000), st.text(min_size=1, max_size=1500), st.lists(st.text(max_size=8), max_size=5)
 )

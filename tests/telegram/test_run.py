@@ -3,12 +3,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from bot.telegram.app import build_application, run_bot
-from tests.telegram.conftest import REPO
+from tests.support.articles import REPO_ROOT
+from tests.support.cli import process_env, run_process
 
 
 def test_run_without_token_exits_2_naming_botfather(capsys: pytest.CaptureFixture[str]) -> None:
@@ -19,11 +21,8 @@ def test_run_without_token_exits_2_naming_botfather(capsys: pytest.CaptureFixtur
     assert "\n" not in err
 
 
-def test_cli_run_without_token(tmp_path: object) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-    env["PYTHONPATH"] = str(REPO)
-    proc = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=str(tmp_path), capture_output=True,
-                          text=True, timeout=60, check=False)  # fmt: skip
+def test_cli_run_without_token(tmp_path: Path) -> None:
+    proc = run_process("run", env=process_env(), cwd=tmp_path, text=True)
     assert proc.returncode == 2
     assert "@BotFather" in proc.stderr
 
@@ -36,5 +35,5 @@ def test_build_application_uses_the_configured_api_url() -> None:
 
 def test_importing_the_package_has_no_side_effects() -> None:
     code = "import bot.telegram.app, logging, sys; sys.exit(len(logging.getLogger().handlers))"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60, check=False).returncode == 0

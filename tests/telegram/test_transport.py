@@ -12,7 +12,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram.transport import AiohttpRequest
-from tests.emulator.server import BotApiEmulator, Fault
+from devtools.emulator import BotApiEmulator, Fault
 
 TOKEN = "1:transport-test"
 USER = 42

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import write_article
+from tests.support.articles import write_article
 
 ONLINE_OLD_URL = "https://tinhmot.example.vn/cchc/binh-phuoc-ho-so-truc-tuyen-1001.html"
 ONLINE_NEW_URL = "https://tinhhai.example.vn/cchc/ninh-thuan-ho-so-truc-tuyen-2002.html"

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.emulator.server import BotApiEmulator
-from tests.telegram.conftest import REPO
+from devtools.emulator import BotApiEmulator
+from tests.support.cli import bot_command, process_env, run_process
 
 TOKEN = "777000111:E2E-secret-token-never-in-logs"
 ADMIN = 501
+# Put on a bot process's PYTHONPATH with TEST_FAKE_HOSTS=host=127.0.0.1: its sitecustomize resolves those hosts there.
+FAKE_HOSTS = Path(__file__).resolve().parent / "fakehosts"
 
 
 class BotProcess:
@@ -26,9 +26,7 @@ class BotProcess:
         self.logs: list[Path] = []
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
-        env.update(
-            PYTHONPATH=str(REPO),
+        env = process_env(
             CCHC_BOT_TOKEN=TOKEN,
             CCHC_BOT_API_URL=self.emu.url,
             CCHC_DB_PATH=str(self.root / "data" / "bot.sqlite3"),
@@ -43,8 +41,7 @@ class BotProcess:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Another ``python -m bot`` command with the same settings as the running bot."""
-        return subprocess.run([sys.executable, "-m", "bot", *args], env=self.environment(), cwd=self.root,
-                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        return run_process(*args, env=self.environment(), cwd=self.root, text=True)
 
     def start(self, ready: str = "setMyCommands") -> None:
         env = self.environment()
@@ -52,8 +49,9 @@ class BotProcess:
         self.logs.append(log)
         mark = self.emu.mark()
         with log.open("wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=self.root,
-                                         stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+            self.proc = subprocess.Popen(
+                bot_command("run"), env=env, cwd=self.root, stdout=out, stderr=subprocess.STDOUT
+            )
         try:
             if ready == "setMyCommands":
                 self.emu.wait_call("setMyCommands", lambda c: c.params["scope"]["type"] == "all_group_chats",

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-from tests.emulator.telegram_html import HtmlError, check_text, utf16_len, valid_url
+from devtools.telegram_html import HtmlError, check_text, utf16_len, valid_url
 
 JSON_FIELDS = {"reply_markup", "commands", "scope", "results", "reply_parameters", "link_preview_options",
                "entities", "allowed_updates", "button", "input_message_content"}  # fmt: skip
@@ -162,7 +162,8 @@ class BotApiEmulator:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
+        # On stop, requests still in flight (a stalled or slow fault, a long poll) are cut after 0.25 s, not awaited.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

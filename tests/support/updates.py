@@ -7,7 +7,7 @@ import re
 import time
 from typing import Any
 
-from tests.telegram.fakes import BOT_ID, BOT_USERNAME
+from tests.support.fakes import BOT_ID, BOT_USERNAME
 
 _ids = itertools.count(1)
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
