@@ -139,11 +139,13 @@ class Linear:
         return np.asarray(((x - self.mean) / self.scale) @ self.weights + self.bias, dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
+        # Rounded to 6 places, and "+ 0.0" turns a -0.0 into 0.0: the sign of a weight that rounds to zero
+        # differs between machines (BLAS), and the file must be the same wherever it is refitted.
         return {
-            "weights": [round(float(v), 6) for v in self.weights],
-            "mean": [round(float(v), 6) for v in self.mean],
-            "scale": [round(float(v), 6) for v in self.scale],
-            "bias": round(self.bias, 6),
+            "weights": [round(float(v), 6) + 0.0 for v in self.weights],
+            "mean": [round(float(v), 6) + 0.0 for v in self.mean],
+            "scale": [round(float(v), 6) + 0.0 for v in self.scale],
+            "bias": round(self.bias, 6) + 0.0,
         }
 
     def probability(self, x: FloatArray) -> float:
