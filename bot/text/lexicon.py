@@ -8,6 +8,7 @@ glossary is applied to questions that read as English.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,12 @@ _VIETNAMESE_COLLISIONS = frozenset({"the", "do", "by"})
 
 class LexiconError(ValueError):
     """An abbreviations or glossary file that cannot be used."""
+
+
+@dataclass
+class _Node:
+    children: dict[str, _Node] = field(default_factory=dict)
+    expansions: tuple[Phrase, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,20 +79,37 @@ class PhraseTable:
         written = {**self.written, **other.written}
         return PhraseTable(entries=entries, max_len=max(self.max_len, other.max_len), written=written)
 
+    @functools.cached_property
+    def _trie(self) -> _Node:
+        """The keys as a trie: one dict lookup per word of a text instead of one per phrase length."""
+        root = _Node()
+        for key, expansions in self.entries.items():
+            node = root
+            for tok in key:
+                node = node.children.setdefault(tok, _Node())
+            node.expansions = expansions
+        return root
+
     def find(self, toks: Sequence[str]) -> list[tuple[int, int, tuple[Phrase, ...]]]:
         """Non-overlapping (start, end, expansions) matches, longest first, left to right."""
         out: list[tuple[int, int, tuple[Phrase, ...]]] = []
+        root = self._trie
         i = 0
         n = len(toks)
         while i < n:
-            for length in range(min(self.max_len, n - i), 0, -1):
-                exp = self.entries.get(tuple(toks[i : i + length]))
-                if exp:
-                    out.append((i, i + length, exp))
-                    i += length
-                    break
-            else:
+            node = root.children.get(toks[i])
+            best: tuple[int, tuple[Phrase, ...]] | None = None
+            j = i
+            while node is not None:
+                j += 1
+                if node.expansions:
+                    best = (j, node.expansions)
+                node = node.children.get(toks[j]) if j < n else None
+            if best is None:
                 i += 1
+            else:
+                out.append((i, best[0], best[1]))
+                i = best[0]
         return out
 
     def to_json(self) -> dict[str, list[list[object]]]:
