@@ -136,7 +136,7 @@ async def unfollow(update: Update, context: Context) -> None:
     if not await _may_change_here(update, context):
         return
     if await desk.unfollow(message.chat.id, topic=topic):
-        await reply(message, f"Đã bỏ theo dõi chủ đề «{escape(topic_key(topic))}».")
+        await reply(message, f"Đã bỏ theo dõi chủ đề «{escape(' '.join(topic.split()))}».")
     else:
         await reply(message, "Cuộc trò chuyện này không theo dõi chủ đề đó. Gõ /theodoi để xem danh sách.")
 
