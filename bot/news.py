@@ -25,7 +25,7 @@ from pathlib import Path
 from bot.formats.loader import LoadResult, load_folder
 from bot.index.snapshot import Snapshot
 from bot.messages import MAX_TOPIC_CHARS
-from bot.models import Article, ArticleRow, SearchResult, TopicProblem
+from bot.models import Answer, Article, ArticleRow, SearchResult, TopicProblem
 from bot.search.searcher import Searcher
 from bot.service import SearchService, build_from_folder
 from bot.storage import DigestSetting, Subscription
@@ -101,20 +101,49 @@ class Digest:
     sections: tuple[DigestSection, ...]
 
 
+class TopicMatcher:
+    """Topic-against-article decisions on one snapshot, each made once (many chats follow the same topics).
+
+    One first-stage pass per topic leaves out the articles sharing none of its words (most of them);
+    the rest go through :meth:`bot.search.searcher.Searcher.match`.
+    """
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._searcher = Searcher(snapshot)
+        self._possible: dict[str, frozenset[int]] = {}
+        self._decided: dict[tuple[str, int], Answer] = {}
+
+    def possible(self, topic: str) -> frozenset[int]:
+        """The articles the topic could match at all."""
+        found = self._possible.get(topic)
+        if found is None:
+            found = self._possible[topic] = self._searcher.articles_with_words(topic)
+        return found
+
+    def match(self, topic: str, article: int) -> Answer:
+        key = (topic, article)
+        answer = self._decided.get(key)
+        if answer is None:
+            answer = self._decided[key] = self._searcher.match(topic, article)
+        return answer
+
+
 def match_articles(
     snapshot: Snapshot,
     topics: Sequence[str],
     article_ids: Iterable[int],
     only: Mapping[str, Collection[int]] | None = None,
+    matcher: TopicMatcher | None = None,
 ) -> list[ArticleMatch]:
     """Every article of ``article_ids`` that matches at least one topic (CPU work: run it in a thread).
 
     An article matching several topics is one :class:`ArticleMatch`, quoting the sentence of the
-    most confident topic and naming all of them. ``only`` keeps a topic to some of the articles.
+    most confident topic and naming all of them. ``only`` keeps a topic to some of the articles;
+    ``matcher`` shares decisions between calls on the same snapshot.
     """
-    searcher = Searcher(snapshot)
-    # One first-stage pass per topic leaves out the articles sharing none of its words (most of them).
-    possible = {topic: searcher.articles_with_words(topic) for topic in dict.fromkeys(topics)}
+    matcher = matcher or TopicMatcher(snapshot)
+    possible = {topic: matcher.possible(topic) for topic in dict.fromkeys(topics)}
     if only is not None:
         possible = {topic: ids.intersection(only.get(topic, ())) for topic, ids in possible.items()}
     out: list[ArticleMatch] = []
@@ -124,7 +153,7 @@ def match_articles(
         for topic in topics:
             if article not in possible[topic]:
                 continue
-            answer = searcher.match(topic, article)
+            answer = matcher.match(topic, article)
             if not answer.answered or not answer.results:
                 continue
             found.append(topic)
@@ -235,11 +264,12 @@ class NewsDesk:
             work.append((chat_id, subs, articles))
 
         def match_all() -> list[ChatNews]:
+            matcher = TopicMatcher(snapshot)  # chats following the same topic share its decisions
             out: list[ChatNews] = []
             for chat_id, subs, articles in work:
                 # Each topic only against the articles changed since that topic was last matched.
                 only = {sub.topic: articles.intersection(changed[sub.checked_generation]) for sub in subs}
-                matches = match_articles(snapshot, [s.topic for s in subs], sorted(articles), only)
+                matches = match_articles(snapshot, [s.topic for s in subs], sorted(articles), only, matcher)
                 matches.sort(key=lambda m: (m.article.published, m.article.id))
                 out.append(ChatNews(chat_id, matches, [s.id for s in subs], generation))
             return out
@@ -301,8 +331,9 @@ class NewsDesk:
                 )
                 return (DigestSection(None, everything),)
             sections = []
+            matcher = TopicMatcher(snapshot)
             for topic in topics:
-                found = match_articles(snapshot, [topic], articles)
+                found = match_articles(snapshot, [topic], articles, matcher=matcher)
                 if found:
                     found.sort(key=lambda m: (m.article.published, m.article.id), reverse=True)
                     sections.append(DigestSection(topic, tuple(found)))
