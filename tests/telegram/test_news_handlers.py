@@ -19,6 +19,7 @@ from tests.support import updates as up
 from tests.support.articles import write_article
 from tests.support.fakes import RecordingRequest
 from tests.support.harness import ADMIN, GROUP, USER, Harness, buttons, settings
+from tests.support.hostile import assert_valid_html
 from tests.support.news import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
 
 MEMBER = 21
@@ -203,3 +204,32 @@ async def test_privacy_shows_and_deletes_my_topics(harness: Harness) -> None:
     assert "1 chủ đề" in harness.request.of("answerCallbackQuery")[-1]["text"]
     assert await harness.app.bot_data.news.topics(USER) == []
     assert await harness.app.bot_data.news.digest_settings(USER) == []
+
+
+HOSTILE_TOPICS = (
+    "<b>PAR</b> & INDEX </i>",
+    "*chữ ký số* _đậm_ `mã` [link](http://x)",
+    "' OR 1=1 -- ; DROP TABLE subscriptions",
+    "\u202edịch vụ công\u200b",
+    'thủ tục "hành chính" NEAR(a b) AND c*',
+)
+
+
+async def test_hostile_topics_get_valid_replies_and_are_kept_as_typed(harness: Harness, seed_folder: Path) -> None:
+    desk = harness.app.bot_data.news
+    for topic in HOSTILE_TOPICS:
+        await harness.feed(up.message(f"/theodoi {topic}", uid=USER))
+        await harness.feed(up.message(f"/tinmoi {topic}", uid=USER))
+    await harness.feed(up.message("/theodoi", uid=USER))
+    await harness.feed(up.message("/privacy", uid=USER))
+    for sent in harness.sent():
+        assert_valid_html(str(sent["text"]))
+    kept = [s.topic for s in await desk.topics(USER)]
+    assert len(kept) == len(HOSTILE_TOPICS)
+    assert "<b>PAR</b> & INDEX </i>" in kept  # stored as typed; escaped only when shown
+    write_news_articles(seed_folder)
+    await harness.app.bot_data.service.reload()
+    harness.request.clear()
+    await news.push_news(harness.app.bot, desk)
+    for sent in harness.sent():
+        assert_valid_html(str(sent["text"]))
