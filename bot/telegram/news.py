@@ -10,10 +10,12 @@ bot (403) or no longer exists is forgotten.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time
+from enum import Enum
 from html import escape
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -24,12 +26,14 @@ from bot.formats import VIETNAM_TZ
 from bot.messages import TOPIC_PROBLEMS
 from bot.models import ReloadReport
 from bot.news import ChatNews, NewsDesk, parse_digest_time, topic_key, topic_problem, utc_now
+from bot.storage import StorageError
 from bot.telegram import keyboards, render_news
 from bot.telegram.handlers import edit, reply
 from bot.telegram.keyboards import LatestPage
 from bot.telegram.state import BotData, Context
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PUSH_JOB = "news-push"
 LATEST_PER_PAGE = 5
@@ -112,6 +116,23 @@ async def _topic_command(update: Update, context: Context) -> tuple[Message, New
     return command
 
 
+NOT_SAVED = "Xin lỗi, bot chưa lưu được thay đổi này (cơ sở dữ liệu đang bận hoặc chỉ đọc). Vui lòng thử lại sau."
+
+
+class _NotSaved(Enum):
+    NOT_SAVED = "not saved"
+
+
+async def _saved(message: Message, change: Awaitable[T]) -> T | Literal[_NotSaved.NOT_SAVED]:
+    """Run a change to the chat's topics or digest; on a database that cannot be written, say so."""
+    try:
+        return await change
+    except (StorageError, sqlite3.Error) as exc:
+        log.warning("a topic or digest change was not saved: %s", exc)
+        await reply(message, escape(NOT_SAVED))
+        return _NotSaved.NOT_SAVED
+
+
 async def follow(update: Update, context: Context) -> None:
     """``/theodoi <chủ đề>`` (``/follow``): follow a topic; alone: the chat's topics, with remove buttons."""
     if (command := await _topic_command(update, context)) is None:
@@ -123,7 +144,9 @@ async def follow(update: Update, context: Context) -> None:
         return
     if not await _may_change_here(update, context):
         return
-    outcome = await desk.follow(message.chat.id, topic)
+    outcome = await _saved(message, desk.follow(message.chat.id, topic))
+    if outcome is _NotSaved.NOT_SAVED:
+        return
     latest = await desk.latest(topic) if outcome.value == "added" else []
     await reply(message, render_news.follow_html(outcome, topic, desk.max_topics, latest[0] if latest else None))
 
@@ -135,7 +158,10 @@ async def unfollow(update: Update, context: Context) -> None:
     message, desk, topic = command
     if not await _may_change_here(update, context):
         return
-    if await desk.unfollow(message.chat.id, topic=topic):
+    removed = await _saved(message, desk.unfollow(message.chat.id, topic=topic))
+    if removed is _NotSaved.NOT_SAVED:
+        return
+    if removed:
         await reply(message, f"Đã bỏ theo dõi chủ đề «{escape(' '.join(topic.split()))}».")
     else:
         await reply(message, "Cuộc trò chuyện này không theo dõi chủ đề đó. Gõ /theodoi để xem danh sách.")
@@ -271,7 +297,8 @@ async def digest(update: Update, context: Context) -> None:
         return
     if not await _may_change_here(update, context):
         return
-    await desk.set_digest(message.chat.id, at)
+    if await _saved(message, desk.set_digest(message.chat.id, at)) is _NotSaved.NOT_SAVED:
+        return
     if context.job_queue is not None:
         schedule_digest(context.job_queue, message.chat.id, at)
     if at is None:

@@ -233,3 +233,11 @@ async def test_hostile_topics_get_valid_replies_and_are_kept_as_typed(harness: H
     await news.push_news(harness.app.bot, desk)
     for sent in harness.sent():
         assert_valid_html(str(sent["text"]))
+
+
+async def test_a_database_that_cannot_be_written_is_said_plainly(harness: Harness) -> None:
+    harness.app.bot_data.service.db.read_only = True  # as when opened from a read-only mount
+    for command in ("/theodoi PAR INDEX", "/huytheodoi PAR INDEX", "/bantin 07:30"):
+        await harness.feed(up.message(command, uid=USER))
+        assert harness.texts()[-1] == news.NOT_SAVED
+    assert harness.request.of("sendMessage")[-1]["chat_id"] == USER
