@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import peers as peer_engines
 from bench import pipeline
 from bench.corpus import DEV_DIR, template_files, write_corpus
 from bench.questions import load_dev, save, synthetic_questions
-from bench.report import TARGET_FACTS, check_targets, machine_info, table
+from bench.report import TARGET_FACTS, check_targets, machine_info, peer_ratios, peer_table, ratios, table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +57,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=True,
         help="also measure end-to-end throughput through python -m bot run and the Bot API emulator",
     )
+    ap.add_argument(
+        "--peers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the peer engines that are installed (tantivy, bm25s: pip install -e '.[bench]')",
+    )
     ap.add_argument("--pipeline-only", action="store_true", help="only the end-to-end pipeline (no sizes)")
     ap.add_argument("--users", type=int, default=50, help="pipeline: concurrent simulated users")
     ap.add_argument("--per-user", type=int, default=20, help="pipeline: questions per user (timed round)")
@@ -63,7 +70,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def run_size(n_facts: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def run_peer(engine: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """One peer engine on one size's facts and questions, in a fresh process pinned to one core."""
+    out = folder / f"peer_{engine}.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RAYON_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.peers", "--engine", engine, "--facts", str(folder / "facts.json"),
+         "--questions", str(folder / "questions.json"), "--out", str(out), "--repeats", str(args.repeats)],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=args.timeout, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"peer {engine} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def run_size(n_facts: int, args: argparse.Namespace, work: Path, peers: Sequence[str] = ()) -> dict[str, Any]:
     folder = work / f"kb_{n_facts}"
     if folder.exists():
         shutil.rmtree(folder)
@@ -80,13 +102,16 @@ def run_size(n_facts: int, args: argparse.Namespace, work: Path) -> dict[str, An
     proc = subprocess.run(
         [sys.executable, "-m", "bench.worker", "--knowledge", str(folder / "knowledge"), "--db",
          str(folder / "kb.sqlite3"), "--questions", str(folder / "questions.json"), "--out", str(out),
-         "--repeats", str(args.repeats)],
+         "--repeats", str(args.repeats), *(["--facts-out", str(folder / "facts.json")] if peers else [])],
         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=args.timeout, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"worker for {n_facts} facts failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     loaded = set(result.pop("loaded_urls", []))
+    if peers:
+        result["peers"] = {engine: run_peer(engine, folder, args) for engine in peers}
+        result["peer_ratios"] = {engine: ratios(result, p) for engine, p in result["peers"].items()}
     return {
         "size": n_facts,
         "files": corpus.files,
@@ -103,6 +128,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = machine_info()
     print(f"machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, "
           f"SQLite {machine['sqlite']}; measuring on 1 core", flush=True)  # fmt: skip
+    installed = peer_engines.available()
+    peers = installed if args.peers and not args.pipeline_only else []
+    if args.peers and not args.pipeline_only:
+        for engine in peer_engines.ENGINES:
+            if engine not in installed:
+                print(f"peer {engine}: not installed, skipped (pip install -e '.[bench]')", flush=True)
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
@@ -111,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n in [] if args.pipeline_only else args.sizes:
             print(f"- {n} facts ...", end=" ", flush=True)
             t0 = time.perf_counter()
-            result = run_size(n, args, work)
+            result = run_size(n, args, work, peers)
             results.append(result)
             print(f"done in {time.perf_counter() - t0:.0f} s (build {result['build_s']:.1f} s, "
                   f"p99 {result['ours_ms']['p99']:.2f} ms, {result['speedup_mean']:.1f}x the naive scan)",
@@ -119,6 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if results:
         print()
         print(table(results))
+    if results and peers:
+        print(
+            "\npeers on the same facts and questions (top 3 as returned: no re-ranking, no declines;"
+            " tantivy: default tokenizer on the text and a diacritic-folded copy; bm25s: the bot's tokens):"
+        )
+        print(peer_table(results))
+        print("\nours / peer (below 1: ours is smaller or faster):")
+        print(peer_ratios(results))
     report: dict[str, Any] = {
         "machine": machine,
         "config": {
@@ -127,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "repeats": args.repeats,
             "seed": args.seed,
             "dev": str(args.dev) if args.dev and args.dev.is_file() else None,
+            "peers": {engine: peer_engines.version(engine) for engine in peers},
         },
         "results": results,
         "total_s": round(time.perf_counter() - started, 1),

@@ -111,10 +111,58 @@ def row(result: Mapping[str, Any]) -> dict[str, object]:
 
 def table(results: Sequence[Mapping[str, Any]]) -> str:
     """A Markdown table (readable on a terminal too)."""
-    head = [title for title, _ in COLUMNS]
-    rows = [[str(row(r)[key]) for _, key in COLUMNS] for r in results]
+    return markdown([title for title, _ in COLUMNS], [[str(row(r)[key]) for _, key in COLUMNS] for r in results])
+
+
+def markdown(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Right-aligned Markdown table."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
     lines = ["| " + " | ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)) + " |",
              "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"]  # fmt: skip
     lines += ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
     return "\n".join(lines)
+
+
+PEER_COLUMNS: tuple[str, ...] = ("facts", "engine", "build s", "RSS after imports MB", "peak RSS MB", "p50 ms",
+                                 "p95 ms", "p99 ms", "p99 CPU ms", "top1", "top3", "top1 or copy")  # fmt: skip
+
+
+def _peer_row(facts: object, engine: str, r: Mapping[str, Any], ms: Mapping[str, float],
+              cpu_ms: Mapping[str, float], quality: Mapping[str, Any] | None) -> list[str]:  # fmt: skip
+    q = quality or {}
+    return [str(facts), engine, f"{r['build_s']:.2f}", f"{r['rss_imports_mb']:.0f}", f"{r['rss_build_mb']:.0f}",
+            f"{ms['p50']:.2f}", f"{ms['p95']:.2f}", f"{ms['p99']:.2f}", f"{cpu_ms['p99']:.2f}",
+            str(q.get("top1", "-")), str(q.get("top3", "-")), str(q.get("top1_or_copy", "-"))]  # fmt: skip
+
+
+def peer_table(results: Sequence[Mapping[str, Any]]) -> str:
+    """Ours and each peer per size: build, peak RSS, latency, top1/top3 on the dev questions."""
+    rows: list[list[str]] = []
+    for r in results:
+        rows.append(_peer_row(r["facts"], "ours", r, r["ours_ms"], r["ours_cpu_ms"], r.get("quality")))
+        for name, p in (r.get("peers") or {}).items():
+            rows.append(_peer_row(r["facts"], f"{name} {p.get('version', '')}".strip(), p, p["ms"], p["cpu_ms"],
+                                  p.get("quality")))  # fmt: skip
+    return markdown(PEER_COLUMNS, rows)
+
+
+def ratios(result: Mapping[str, Any], peer: Mapping[str, Any]) -> dict[str, float | None]:
+    """Ours / peer for build seconds, peak RSS and the latency percentiles (None where the peer's is 0)."""
+    pairs = {
+        "build_s": (result["build_s"], peer["build_s"]),
+        "rss_build_mb": (result["rss_build_mb"], peer["rss_build_mb"]),
+        **{f"{k}_ms": (result["ours_ms"][k], peer["ms"][k]) for k in ("p50", "p95", "p99")},
+    }
+    return {key: round(float(a) / float(b), 3) if b else None for key, (a, b) in pairs.items()}
+
+
+def peer_ratios(results: Sequence[Mapping[str, Any]]) -> str:
+    head = ["facts", "peer", "build", "peak RSS", "p50", "p95", "p99"]
+    rows: list[list[str]] = []
+    for r in results:
+        for name, p in (r.get("peers") or {}).items():
+            rat = ratios(r, p)
+            rows.append([str(r["facts"]), name,
+                         *("-" if rat[k] is None else f"{rat[k]:.2f}" for k in
+                           ("build_s", "rss_build_mb", "p50_ms", "p95_ms", "p99_ms"))])  # fmt: skip
+    return markdown(head, rows)

@@ -71,7 +71,9 @@ def db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-async def measure(knowledge: Path, db: Path, questions: Sequence[Question], repeats: int) -> dict[str, object]:
+async def measure(
+    knowledge: Path, db: Path, questions: Sequence[Question], repeats: int, facts_out: Path | None = None
+) -> dict[str, object]:
     out: dict[str, object] = {
         "pinned_to_one_core": pin_to_one_core(),
         "load_avg_start": round(os.getloadavg()[0], 2),
@@ -132,6 +134,9 @@ async def measure(knowledge: Path, db: Path, questions: Sequence[Question], repe
     rows = [f for f in snap.facts if f.kind == FactKind.BODY.value]
     choices = [" ".join(tokens(f.text)) for f in rows]
     out["naive_prepare_s"] = round(time.perf_counter() - t0, 3)
+    if facts_out is not None:  # the same facts for the peer engines (bench.peers)
+        payload = json.dumps([[snap.articles[f.article_id].url, f.text] for f in rows], ensure_ascii=False)
+        await asyncio.to_thread(facts_out.write_text, payload, encoding="utf-8")
     for q in questions[:2]:
         process.extract(" ".join(tokens(q.q)), choices, scorer=fuzz.token_set_ratio, limit=3)
     naive_ms: list[float] = []
@@ -170,8 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--questions", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--facts-out", type=Path, help="also write the answerable facts here ([url, text] per fact)")
     args = ap.parse_args(argv)
-    result = asyncio.run(measure(args.knowledge, args.db, load(args.questions), args.repeats))
+    result = asyncio.run(measure(args.knowledge, args.db, load(args.questions), args.repeats, args.facts_out))
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import template_files, write_corpus
+from bench.peers import available
 from bench.questions import KINDS, synthetic_questions
 from tests.support.articles import REPO_ROOT, SEED_URL
 
@@ -74,6 +75,19 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
             assert 0.0 <= q[metric] <= 1.0
         assert q["top1"] <= q["top3"]
     assert r["naive_quality"]["declined"] == 0.0  # the naive scan never declines
+    installed = available()  # the peer engines of the [bench] extra, when installed
+    assert set(report["config"]["peers"]) == set(installed)
+    for name in ("tantivy", "bm25s"):
+        assert (f"peer {name}: not installed, skipped" in proc.stdout) is (name not in installed)
+    if installed:
+        assert "ours / peer" in proc.stdout
+        assert set(r["peers"]) == set(r["peer_ratios"]) == set(installed)
+        for p in r["peers"].values():
+            assert p["facts"] > 0
+            assert 0 < p["ms"]["p50"] <= p["ms"]["p99"]
+            assert p["quality"]["declined"] == 0.0  # peers never decline
+    else:
+        assert "peers" not in r
 
 
 @pytest.mark.slow
