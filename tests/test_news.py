@@ -20,7 +20,14 @@ from bot.news import (
 )
 from bot.service import SearchService
 from tests.support.articles import article_text, write_article
-from tests.support.news import LATER_MATCHING, NEWS_ARTICLES, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
+from tests.support.news import (
+    LATER_MATCHING,
+    NEWS_ARTICLES,
+    NEWS_MATCHING,
+    NEWS_TOPIC,
+    another_matching,
+    write_news_articles,
+)
 from tests.support.services import ServiceFactory
 
 PRIVATE, GROUP, OTHER = 11, -100500, 12
@@ -131,8 +138,9 @@ async def test_only_articles_after_the_subscription_and_not_after_unfollowing(
     await desk.service.reload()
     assert await push_all(desk) == {PRIVATE: [LATER_MATCHING["url"]]}
     await desk.unfollow(PRIVATE, topic=NEWS_TOPIC)
-    write_article(seed_folder, "bac_ninh_2.txt", **{**LATER_MATCHING, "url": "https://tin-thu.example.vn/bn-2.html"})
-    await desk.service.reload()
+    another = another_matching(2)
+    write_article(seed_folder, "bac_ninh_2.txt", **another)
+    assert (await desk.service.reload()).added == [another["url"]]  # new, and about the topic
     assert await push_all(desk) == {}
 
 

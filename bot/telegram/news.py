@@ -354,8 +354,7 @@ async def push_news(bot: Bot, desk: NewsDesk) -> int:
                     log.warning("news for a chat not sent (tried again after the next reload): %s", exc)
                 continue
             await desk.checked(news)
-    if sent:
-        log.info("pushed %d news message(s)", sent)
+    log.log(logging.INFO if sent else logging.DEBUG, "news push round done: %d message(s) sent", sent)
     return sent
 
 

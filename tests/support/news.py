@@ -54,3 +54,12 @@ def write_news_articles(folder: Path) -> dict[str, str]:
     for name, fields in NEWS_ARTICLES.items():
         write_article(folder, name, **fields)
     return {name: str(fields["url"]) for name, fields in NEWS_ARTICLES.items()}
+
+
+def another_matching(n: int) -> dict[str, object]:
+    """Another article about digital signatures, with its own URL and text (the same text would be a duplicate)."""
+    return {
+        **LATER_MATCHING,
+        "url": f"https://tin-thu.example.vn/chu-ky-so-{n}.html",
+        "title": f"Tỉnh thứ {n} tiếp tục cấp chữ ký số cho người dân",
+    }

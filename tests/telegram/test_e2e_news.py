@@ -15,7 +15,7 @@ import pytest
 
 from devtools.emulator import BotApiEmulator, Call, Fault
 from tests.support.articles import SEED_PATH, write_article
-from tests.support.news import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, write_news_articles
+from tests.support.news import LATER_MATCHING, NEWS_MATCHING, NEWS_TOPIC, another_matching, write_news_articles
 from tests.support.process import ADMIN, TOKEN, BotProcess
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ USER = 651
 MEMBER = 652
 GROUP_ADMIN = 653
 GROUP = -1009876
-QUIET = 2.0  # seconds to wait for a push that must not come
+ROUND = "news push round done"  # the bot logs it when a push round (after a reload, at start) has finished
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,18 @@ def reload(emu: BotApiEmulator) -> None:
     assert "Đã nạp lại dữ liệu" in say(emu, ADMIN, "/reload")
 
 
+def rounds(bot: BotProcess) -> int:
+    return bot.log_text().count(ROUND)
+
+
+def wait_for_round(bot: BotProcess, after: int, timeout: float = 15.0) -> None:
+    """Until the bot has finished a push round beyond the first ``after``: all its sends are done."""
+    deadline = time.monotonic() + timeout
+    while rounds(bot) <= after:
+        assert time.monotonic() < deadline, f"no push round finished within {timeout}s"
+        time.sleep(0.05)
+
+
 def test_subscriptions_end_to_end(emu: BotApiEmulator, bot: BotProcess) -> None:
     knowledge = bot.root / "knowledge"
     assert "Đã theo dõi" in say(emu, USER, f"/theodoi {NEWS_TOPIC}")
@@ -68,12 +80,10 @@ def test_subscriptions_end_to_end(emu: BotApiEmulator, bot: BotProcess) -> None:
     assert "chỉ quản trị viên" in say(emu, MEMBER, "/huytheodoi chữ ký số", chat_id=GROUP)
 
     # Two matching articles and one that is not: exactly two pushes to each chat.
-    mark = emu.mark()
+    mark, done = emu.mark(), rounds(bot)
     urls = write_news_articles(knowledge)
     reload(emu)
-    for chat in (USER, GROUP):
-        emu.wait_until(lambda c=chat: len(pushes(emu, c, mark)) >= len(NEWS_MATCHING), what=f"pushes to {chat}")  # type: ignore[misc]
-    time.sleep(QUIET)
+    wait_for_round(bot, done)
     for chat in (USER, GROUP):
         sent = pushes(emu, chat, mark)
         assert len(sent) == len(NEWS_MATCHING)
@@ -82,29 +92,29 @@ def test_subscriptions_end_to_end(emu: BotApiEmulator, bot: BotProcess) -> None:
             urls[n] for n in NEWS_MATCHING
         }
 
-    # Nothing again: not after a reload, not after a restart.
+    # Nothing again: not after a reload (nothing new: no round), not after a restart (a round at start).
     mark = emu.mark()
     reload(emu)
+    done = rounds(bot)
     bot.stop()
     bot.start()
-    time.sleep(QUIET)
+    wait_for_round(bot, done)
     assert pushes(emu, USER, mark) == []
     assert pushes(emu, GROUP, mark) == []
 
     # Unsubscribed in private; the group has blocked the bot: it is unsubscribed at the first failed push.
     assert "Đã bỏ theo dõi" in say(emu, USER, f"/huytheodoi {NEWS_TOPIC}")
     emu.inject(Fault("blocked", chat_id=GROUP, times=5))  # refused calls are counted in faults_hit
-    mark, refused = emu.mark(), len(emu.faults_hit)
+    mark, refused, done = emu.mark(), len(emu.faults_hit), rounds(bot)
     write_article(knowledge, "bac_ninh.txt", **LATER_MATCHING)
     reload(emu)
-    emu.wait_until(lambda: len(emu.faults_hit) > refused, what="the push to the blocked group")
-    time.sleep(QUIET)
+    wait_for_round(bot, done)
     assert pushes(emu, USER, mark) == []
     assert len(emu.faults_hit) == refused + 1  # one attempt, refused, then never again
     emu.clear_faults()
-    mark = emu.mark()
-    write_article(knowledge, "bac_ninh_2.txt", **{**LATER_MATCHING, "url": "https://tin-thu.example.vn/bn-2.html"})
+    mark, done = emu.mark(), rounds(bot)
+    write_article(knowledge, "bac_ninh_2.txt", **another_matching(2))
     reload(emu)
-    time.sleep(QUIET)
+    wait_for_round(bot, done)
     assert pushes(emu, GROUP, mark) == []
     assert "chưa theo dõi chủ đề nào" in say(emu, GROUP_ADMIN, "/theodoi", chat_id=GROUP)
