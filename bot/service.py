@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.formats.loader import LoadResult, Progress, load_folder
+from bot.formats.loader import LoadResult, Progress, load_files, load_folder
 from bot.formats.versions import change_of
 from bot.index.build import build_knowledge, release_free_memory
 from bot.index.snapshot import Snapshot
 from bot.index.stored import KnowledgeData, built_by_this_version
-from bot.models import Answer, ArticleRow, IngestReport, Reason, ReloadReport, SourceReport
+from bot.index.update import apply_changes
+from bot.models import Answer, Article, ArticleRow, IngestReport, Reason, ReloadReport, SourceReport
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher
 from bot.storage import BUSY_TIMEOUT, Database, DatabaseCorrupt, Stats, StorageError, classify, move_aside
@@ -189,7 +190,7 @@ class SearchService:
     def known_articles(self) -> dict[str, str]:
         """URL -> content hash of every article the serving index holds."""
         snapshot = self._snapshot
-        return {a.url: a.content_hash for a in snapshot.articles} if snapshot is not None else {}
+        return {a.url: a.content_hash for a in snapshot.live_articles()} if snapshot is not None else {}
 
     async def reload(self, knowledge_dir: Path | None = None, progress: Progress | None = None) -> ReloadReport:
         """Rebuild from the knowledge folder and swap the index in; raise :class:`ReloadError` on failure.
@@ -217,6 +218,57 @@ class SearchService:
                 log.exception("a reload listener failed")
         return built.report
 
+    async def update(
+        self, articles: Sequence[tuple[Article, str]], remove: Sequence[str] = (), report: ReloadReport | None = None
+    ) -> ReloadReport:
+        """Add or change ``articles`` ((article, source file) pairs) and remove the URLs ``remove``,
+        at the cost of those articles (no full rebuild); raise :class:`ReloadError` on failure.
+
+        Answers afterwards are those a full reload of the same articles would give. Reload
+        listeners are called as after a reload. Without an index yet, this is a full build.
+        """
+        if self.db.read_only:
+            raise ReloadError(f"database {self.db.path} is read-only: the index cannot be changed")
+        report = report or ReloadReport(knowledge_dir=str(self.knowledge_dir))
+        async with self._reload_lock:
+            snapshot = self._snapshot
+            if snapshot is None:
+                raise ReloadError("there is no index to update yet: reload first", report)
+            started = time.perf_counter()
+            change = await asyncio.to_thread(apply_changes, snapshot, articles, remove)
+            try:
+                generation = await self.db.apply_update(change.update)
+            except Exception as exc:
+                raise ReloadError(f"could not store the change: {exc}", report) from exc
+            self._snapshot = change.snapshot
+            self.generation = generation
+            self.reloads += 1
+            report.added = [a.url for a in change.added]
+            report.updated = [a.url for a in change.updated]
+            touched = {*report.added, *report.updated}
+            report.unchanged = [a.url for a in change.snapshot.live_articles() if a.url not in touched]
+            report.removed = [a.url for a in change.removed if a.url not in set(report.updated)]
+            report.replaced += [f"{url}: same content as another article; ignored" for url in change.duplicates]
+            report.loaded = [a.url for a in change.snapshot.live_articles()]
+            report.facts = len(change.snapshot.headline_facts) + int(change.snapshot.answerable.sum())
+            report.seconds = time.perf_counter() - started
+            log.info("updated the index: %d added, %d changed, %d removed in %.3f s", len(report.added),
+                     len(report.updated), len(report.removed), report.seconds)  # fmt: skip
+        for listener in list(self._listeners):
+            try:
+                listener(report)
+            except Exception:
+                log.exception("a reload listener failed")
+        return report
+
+    async def update_files(self, paths: Sequence[Path]) -> ReloadReport:
+        """:meth:`update` with the articles of the given knowledge files (new or rewritten ones)."""
+        result = await asyncio.to_thread(load_files, list(paths))
+        report = ReloadReport(knowledge_dir=str(self.knowledge_dir), skipped=result.skipped, replaced=result.replaced)
+        if not result.articles:
+            raise ReloadError("no article could be loaded from the given files", report)
+        return await self.update(result.articles, report=report)
+
     def add_reload_listener(self, listener: Callable[[ReloadReport], None]) -> None:
         """Call ``listener`` (synchronously, so it should only schedule work) after every successful reload."""
         self._listeners.append(listener)
@@ -229,7 +281,7 @@ class SearchService:
         snapshot = self._snapshot
         if snapshot is None:
             return []
-        return sorted(snapshot.articles, key=lambda a: a.published, reverse=True)
+        return sorted(snapshot.live_articles(), key=lambda a: a.published, reverse=True)
 
     async def stats(self, days: int = 7) -> Stats:
         return await self.db.stats(days=days)
@@ -246,8 +298,9 @@ class SearchService:
         progress: IngestProgress | None = None,
         always_reload: bool = False,
     ) -> IngestReport:
-        """Ingest ``targets`` into the knowledge folder (:func:`bot.ingest.ingest`), then reload when
-        anything was written (or always, with ``always_reload``).
+        """Ingest ``targets`` into the knowledge folder (:func:`bot.ingest.ingest`), then index what was
+        written, article by article (:meth:`update_files`; a full reload when there is no index yet, or
+        with ``always_reload`` when nothing was written).
 
         A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
         """
@@ -258,8 +311,11 @@ class SearchService:
                               progress=progress)  # fmt: skip
         if report.written or always_reload:
             try:
-                files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
-                report.reload = await self.reload(progress=files)
+                if report.written and self._snapshot is not None:  # only what was written is indexed
+                    report.reload = await self.update_files([Path(f) for t in report.targets for f in t.files])
+                else:
+                    files = None if progress is None else partial(progress, "Đọc tệp kiến thức")
+                    report.reload = await self.reload(progress=files)
             except ReloadError as exc:
                 report.reload = exc.report
                 report.reload_error = str(exc)

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.index.stored import FactRow, KnowledgeData
+from bot.index.stored import ARTICLE_INDEX, FACT_INDEX, FactRow, KnowledgeData, KnowledgeUpdate, segments_from_blobs
 from bot.models import ArticleRow
 
 log = logging.getLogger(__name__)
@@ -376,36 +376,12 @@ class Database:
         seen_at = stamp(self.clock())
         try:
             await conn.execute("BEGIN IMMEDIATE")
-            async with conn.execute("SELECT COALESCE(MAX(generation), 0) FROM article_seen") as cur:
-                row = await cur.fetchone()
-            generation = (int(row[0]) if row else 0) + 1
-            await conn.executemany(
-                "INSERT INTO article_seen (url, content_hash, generation, first_seen, changed_at) VALUES (?,?,?,?,?)"
-                " ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,"
-                " generation = excluded.generation, changed_at = excluded.changed_at"
-                " WHERE article_seen.content_hash != excluded.content_hash",
-                ((a.url, a.content_hash, generation, seen_at, seen_at) for a in data.articles),
-            )
-            async with conn.execute("SELECT COALESCE(MAX(generation), 0) FROM article_seen") as cur:
-                row = await cur.fetchone()
-            generation = int(row[0]) if row else 0
+            generation = await self._record_seen(data.articles, seen_at)
             await conn.execute("DELETE FROM facts")
             await conn.execute("DELETE FROM articles")
             await conn.execute("DELETE FROM index_blobs")
-            await conn.executemany(
-                "INSERT INTO articles (id, url, title, site, published, author, views, caption, paragraphs,"
-                " content_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (  # a generator: rows are made one at a time, not all held at once
-                    (a.id, a.url, a.title, a.site, a.published.isoformat(), a.author, a.views, a.caption,
-                     json.dumps(list(p), ensure_ascii=False), a.content_hash, a.source)
-                    for a, p in zip(data.articles, data.paragraphs, strict=True)
-                ),
-            )  # fmt: skip
-            await conn.executemany(
-                "INSERT INTO facts (id, article_id, position, kind, text, folded, features) VALUES (?,?,?,?,?,?,?)",
-                ((f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.features) for f in data.facts),
-            )
-            await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs.items()))
+            await self._insert_rows(data.articles, data.paragraphs, data.facts)
+            await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs().items()))
             await conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [*data.meta.items(), ("generation", str(generation))],
@@ -415,6 +391,72 @@ class Database:
             await conn.rollback()
             raise
         return generation
+
+    async def _record_seen(self, articles: Sequence[ArticleRow], seen_at: str) -> int:
+        """Record new and changed articles in ``article_seen`` under a new generation; the generation after."""
+        conn = self._conn
+        async with conn.execute("SELECT COALESCE(MAX(generation), 0) FROM article_seen") as cur:
+            row = await cur.fetchone()
+        generation = (int(row[0]) if row else 0) + 1
+        await conn.executemany(
+            "INSERT INTO article_seen (url, content_hash, generation, first_seen, changed_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,"
+            " generation = excluded.generation, changed_at = excluded.changed_at"
+            " WHERE article_seen.content_hash != excluded.content_hash",
+            ((a.url, a.content_hash, generation, seen_at, seen_at) for a in articles),
+        )
+        async with conn.execute("SELECT COALESCE(MAX(generation), 0) FROM article_seen") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _insert_rows(
+        self, articles: Sequence[ArticleRow], paragraphs: Sequence[Sequence[str]], facts: Sequence[FactRow]
+    ) -> None:
+        conn = self._conn
+        await conn.executemany(
+            "INSERT INTO articles (id, url, title, site, published, author, views, caption, paragraphs,"
+            " content_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (  # a generator: rows are made one at a time, not all held at once
+                (a.id, a.url, a.title, a.site, a.published.isoformat(), a.author, a.views, a.caption,
+                 json.dumps(list(p), ensure_ascii=False), a.content_hash, a.source)
+                for a, p in zip(articles, paragraphs, strict=True)
+            ),
+        )  # fmt: skip
+        await conn.executemany(
+            "INSERT INTO facts (id, article_id, position, kind, text, folded, features) VALUES (?,?,?,?,?,?,?)",
+            ((f.id, f.article_id, f.position, f.kind, f.text, f.folded, f.features) for f in facts),
+        )
+
+    async def apply_update(self, update: KnowledgeUpdate) -> int:
+        """Write an article-by-article update (:mod:`bot.index.update`) atomically; the generation after.
+
+        Its cost is the update's size: the rows of the articles it adds and removes, the blobs
+        of its new segments and a few meta entries.
+        """
+        self._check_writable()
+        async with self._write_lock:
+            conn = self._conn
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                generation = await self._record_seen(update.articles, stamp(self.clock()))
+                removed = [(a,) for a in update.removed]
+                await conn.executemany("DELETE FROM facts WHERE article_id = ?", removed)
+                await conn.executemany("DELETE FROM articles WHERE id = ?", removed)
+                await self._insert_rows(update.articles, update.paragraphs, update.facts)
+                for prefix in update.dropped:
+                    await conn.execute(
+                        "DELETE FROM index_blobs WHERE name >= ? AND name < ?", (prefix, prefix[:-1] + "/")
+                    )
+                await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(update.blobs.items()))
+                await conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [*update.meta.items(), ("generation", str(generation))],
+                )
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+            return generation
 
     async def load_knowledge(self) -> KnowledgeData | None:
         """The stored knowledge (without the articles' paragraphs), or None when no reload has run yet."""
@@ -438,7 +480,19 @@ class Database:
             facts = [FactRow(*r) for r in await cur.fetchall()]
         async with conn.execute("SELECT name, data FROM index_blobs") as cur:
             blobs = {name: bytes(data) for name, data in await cur.fetchall()}
-        return KnowledgeData(articles=articles, paragraphs=paragraphs, facts=facts, blobs=blobs, meta=meta)
+        fact_segments = segments_from_blobs(FACT_INDEX, blobs)
+        article_segments = segments_from_blobs(ARTICLE_INDEX, blobs)
+        del blobs
+        return KnowledgeData(
+            articles=articles,
+            paragraphs=paragraphs,
+            facts=facts,
+            fact_segments=[s for _, s in fact_segments],
+            article_segments=[s for _, s in article_segments],
+            meta=meta,
+            fact_numbers=[n for n, _ in fact_segments],
+            article_numbers=[n for n, _ in article_segments],
+        )
 
     # -- query log ---------------------------------------------------------------------------------
 

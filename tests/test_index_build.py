@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from bot.formats.seed import parse_article_file
-from bot.index.bm25 import K1, B, BM25Builder, BM25Index
+from bot.index.bm25 import K1, B, BM25Index, Segment, SegmentBuilder
 from bot.resources import bundled_knowledge_dir
 from bot.text.normalize import accented, token_pairs
 from bot.text.sentences import split_sentences
@@ -28,39 +29,117 @@ def reference_weights(docs: list[list[str]]) -> dict[tuple[str, int], float]:
     return out
 
 
-def test_build_matches_the_bm25_formula() -> None:
-    rng = random.Random(3)
-    words = [f"w{i}" for i in range(40)]
-    docs = [[rng.choice(words) for _ in range(rng.randint(0, 25))] for _ in range(300)]
-    index = BM25Index.build(docs)
-    expected = reference_weights(docs)
+def _random_docs(seed: int, n: int = 300, words: int = 40) -> list[list[str]]:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(words)]
+    return [[rng.choice(vocab) for _ in range(rng.randint(0, 25))] for _ in range(n)]
+
+
+def _weights(index: BM25Index) -> dict[tuple[str, int], float]:
     got = {}
-    for term in index.vocab:
+    for term in index.terms():
         ids, weights = index.postings(term)
         assert list(ids) == sorted(ids)  # documents ascending within a term
         got.update({(term, int(d)): float(w) for d, w in zip(ids, weights, strict=True)})
+    return got
+
+
+def test_build_matches_the_bm25_formula() -> None:
+    docs = _random_docs(3)
+    index = BM25Index.build(docs)
+    expected = reference_weights(docs)
+    got = _weights(index)
     assert got.keys() == expected.keys()
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-5)
     assert index.n_docs == 300
-    assert index.doc_ids.dtype == np.int32
-    assert index.weights.dtype == np.float32
+    assert index.postings("w1")[0].dtype == np.int32
+    assert index.postings("w1")[1].dtype == np.float32
+
+
+def _segmented(docs: list[list[str]], cuts: list[int]) -> BM25Index:
+    """The same documents as ``BM25Index.build(docs)``, added in segments cut at ``cuts``."""
+    index = BM25Index(())
+    bounds = [0, *cuts, len(docs)]
+    for lo, hi in itertools.pairwise(bounds):
+        builder = SegmentBuilder(lo)
+        for d in docs[lo:hi]:
+            builder.add(d)
+        index = index.with_segment(builder.build())
+    return index
+
+
+def test_an_index_grown_in_segments_scores_exactly_as_one_built_at_once() -> None:
+    docs = _random_docs(5)
+    whole = BM25Index.build(docs)
+    grown = _segmented(docs, [1, 50, 51, 200])
+    assert len(grown.segments) == 5
+    assert _weights(grown) == _weights(whole)  # bit for bit: weights come from the same statistics
+    merged = grown.merged(1)
+    assert len(merged.segments) == 2
+    assert _weights(merged) == _weights(whole)
+    round_trip = BM25Index(tuple(Segment.from_blobs(s.to_blobs()) for s in merged.segments))
+    assert _weights(round_trip) == _weights(whole)
+
+
+def test_removed_documents_leave_every_statistic() -> None:
+    docs = _random_docs(7, n=120)
+    gone = [0, 5, 6, 77, 119]
+    index = BM25Index.build(docs).without(gone, [t for d in gone for t in set(docs[d])])
+    rest = [d for i, d in enumerate(docs) if i not in gone]
+    renumber = [i for i in range(len(docs)) if i not in gone]
+    expected = {(t, renumber[i]): w for (t, i), w in _weights(BM25Index.build(rest)).items()}
+    assert _weights(index) == expected
+    assert index.n_docs == len(rest)
+    assert not index.contains(docs[5][0], 5) if docs[5] else True
+    only_in_gone = {t for d in gone for t in docs[d]} - {t for d in rest for t in d}
+    assert all(t not in index for t in only_in_gone)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_scores_equal_the_dense_scores_where_no_term_is_frequent(seed: int) -> None:
+    docs = _random_docs(seed, n=400, words=300)
+    index = _segmented(docs, [100, 101, 300])
+    rng = random.Random(seed)
+    query = [(f"w{rng.randrange(320)}", rng.choice([0.3, 0.6, 1.0])) for _ in range(rng.randint(1, 12))]
+    dense = index.scores(query)
+    ids, scores = index.sparse_scores(query)
+    assert ids.tolist() == np.flatnonzero(dense > 0).tolist()
+    assert scores.tolist() == dense[ids].tolist()  # summed in the same order: identical floats
+
+
+def test_frequent_terms_only_add_to_what_rarer_terms_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = [["common", "rare"], ["common"], ["common", "other"], ["common", "rare", "common"]] * 30
+    index = BM25Index.build(docs)
+    monkeypatch.setattr("bot.index.bm25.FREQUENT_MIN", 100)
+    monkeypatch.setattr("bot.index.bm25.FREQUENT_SHARE", 0.0)
+    dense = index.scores([("common", 1.0), ("rare", 1.0)])
+    ids, scores = index.sparse_scores([("common", 1.0), ("rare", 1.0)])
+    found_by_rare = set(index.doc_ids("rare").tolist())
+    assert set(ids.tolist()) == found_by_rare  # "rare" is in 60 of 120 documents, "common" in all
+    assert scores.tolist() == dense[ids].tolist()
+    # A question of frequent terms only still finds documents.
+    ids, _ = index.sparse_scores([("common", 1.0)])
+    assert len(ids) == len(docs)
 
 
 def test_builder_counts_and_round_trip() -> None:
-    builder = BM25Builder()
-    counts = builder.add(["a", "b", "a"])
+    builder = SegmentBuilder(columns=("article",))
+    counts = builder.add(["a", "b", "a"], article=4)
     assert counts == Counter({"a": 2, "b": 1})
-    builder.add_counts({"b": 3}, 3)
-    index = builder.build()
+    builder.add_counts({"b": 3}, 3, article=5)
+    segment = builder.build()
     assert builder.n_docs == 0  # the builder hands its data over
+    index = BM25Index((segment,))
     assert index.n_docs == 2
     assert index.df("a") == 1
     assert index.df("b") == 2
-    again = BM25Index.from_blobs(index.to_blobs())
-    assert again.vocab == index.vocab
-    assert np.array_equal(again.doc_ids, index.doc_ids)
-    assert np.array_equal(again.weights, index.weights)
+    assert index.column("article").tolist() == [4, 5]
+    again = Segment.from_blobs(segment.to_blobs())
+    assert again.vocab == segment.vocab
+    assert np.array_equal(again.doc_ids, segment.doc_ids)
+    assert np.array_equal(again.tfs, segment.tfs)
+    assert again.columns["article"].tolist() == [4, 5]
     assert BM25Index.build([[], []]).n_docs == 2
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,10 +126,22 @@ def load_folder(folder: Path, parsers: dict[str, Parser] | None = None, progress
     if not folder.is_dir():
         result.skipped.append(SkippedFile(path=str(folder), reason="not a folder"))
         return result
-    by_url: dict[str, tuple[Article, str]] = {}
     scan = scan_folder(folder)
     result.skipped.extend(scan.skipped)
-    files = scan.files
+    return load_files(scan.files, parsers, progress, result)
+
+
+def load_files(
+    files: Sequence[Path],
+    parsers: dict[str, Parser] | None = None,
+    progress: Progress | None = None,
+    result: LoadResult | None = None,
+) -> LoadResult:
+    """Parse the given article files, with the checks and the choice of one version per URL of
+    :func:`load_folder` (which calls it with every file of the folder)."""
+    parsers = parsers or PARSERS
+    result = result if result is not None else LoadResult()
+    by_url: dict[str, tuple[Article, str]] = {}
     for done, path in enumerate(files, start=1):
         if progress is not None:
             progress(done, len(files))

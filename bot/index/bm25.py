@@ -1,120 +1,121 @@
-"""An in-memory BM25 index over folded syllables and syllable pairs.
+"""BM25 over folded syllables and syllable pairs, in segments that can be added to.
 
-Built once per reload from the facts' terms, stored in SQLite as a few blobs
-(:meth:`BM25Index.to_blobs`) and loaded back with :func:`numpy.frombuffer`, so a
-question costs a handful of vectorised additions instead of a table scan.
+An index is a run of immutable :class:`Segment`\\ s, each holding the postings (document
+ids and term frequencies) of consecutive documents. Adding an article adds a small
+segment; removing one marks its documents dead. BM25 weights are computed when a question
+reads a posting list, from the statistics of the live documents (their number, average
+length and each term's document frequency), so an index grown segment by segment scores
+every document exactly as an index built in one go from the same documents.
+
+Scoring is sparse: a question touches the posting lists of its terms, never an array the
+size of the corpus. Terms found in a large share of the documents ("của", "hành chính" in a
+reform corpus) are only scored on the documents the question's rarer terms found
+(:meth:`BM25Index.sparse_scores`).
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 K1 = 1.2
 B = 0.75
+# A term in more live documents than this (and than FREQUENT_SHARE of them) is "frequent":
+# it adds to the score of documents a rarer term of the question found, and finds none itself.
+FREQUENT_MIN = 4096
+FREQUENT_SHARE = 0.02
+MAX_TF = 65535
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
+_EMPTY_IDS: IntArray = np.zeros(0, np.int32)
+_EMPTY_W: FloatArray = np.zeros(0, np.float32)
+_EMPTY_TF: npt.NDArray[np.uint16] = np.zeros(0, np.uint16)
 
 
-@dataclass(frozen=True)
-class BM25Index:
-    """Postings of every term: document ids (ascending) and their BM25 weights."""
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """Postings of the documents ``first`` .. ``first + len(lengths) - 1``: ids ascending within a term."""
 
+    first: int
     vocab: dict[str, int]
     offsets: npt.NDArray[np.int64]
-    doc_ids: IntArray
-    weights: FloatArray
-    n_docs: int
+    doc_ids: IntArray  # global document ids
+    tfs: npt.NDArray[np.uint16]
+    lengths: IntArray  # terms in each of the segment's documents
+    # Per-document columns besides the postings (the fact index keeps each fact's article and kind).
+    columns: Mapping[str, npt.NDArray[np.int32]] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, docs: Iterable[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
-        builder = BM25Builder()
-        for terms in docs:
-            builder.add(terms)
-        return builder.build(k1, b)
+    @property
+    def count(self) -> int:
+        return len(self.lengths)
 
-    # -- queries -----------------------------------------------------------------------------
+    @property
+    def end(self) -> int:
+        return self.first + len(self.lengths)
 
     def df(self, term: str) -> int:
         slot = self.vocab.get(term)
         return 0 if slot is None else int(self.offsets[slot + 1] - self.offsets[slot])
 
-    def idf(self, term: str) -> float:
-        df = self.df(term)
-        return math.log1p((self.n_docs - df + 0.5) / (df + 0.5))
-
-    def postings(self, term: str) -> tuple[IntArray, FloatArray]:
+    def postings(self, term: str) -> tuple[IntArray, npt.NDArray[np.uint16]]:
         slot = self.vocab.get(term)
         if slot is None:
-            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+            return _EMPTY_IDS, _EMPTY_TF
         lo, hi = int(self.offsets[slot]), int(self.offsets[slot + 1])
-        return self.doc_ids[lo:hi], self.weights[lo:hi]
-
-    def contains(self, term: str, doc: int) -> bool:
-        ids, _ = self.postings(term)
-        i = int(np.searchsorted(ids, doc))
-        return i < len(ids) and int(ids[i]) == doc
-
-    def scores(self, weighted_terms: Iterable[tuple[str, float]]) -> FloatArray:
-        """BM25 score of every document for the weighted query terms.
-
-        The postings are summed in one ``bincount`` (a single pass in C), not one scattered
-        addition per term: 15-25% faster at 100k documents.
-        """
-        ids: list[IntArray] = []
-        weights: list[FloatArray] = []
-        for term, qw in weighted_terms:
-            found, w = self.postings(term)
-            if len(found):
-                ids.append(found)
-                weights.append(w * np.float32(qw))
-        if not ids:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        summed = np.bincount(np.concatenate(ids), weights=np.concatenate(weights), minlength=self.n_docs)
-        return summed.astype(np.float32)
-
-    # -- persistence ---------------------------------------------------------------------------
+        return self.doc_ids[lo:hi], self.tfs[lo:hi]
 
     def to_blobs(self) -> dict[str, bytes]:
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         return {
+            "first": str(self.first).encode(),
             "terms": "\n".join(terms).encode("utf-8"),
             "offsets": self.offsets.astype("<i8", copy=False).tobytes(),
             "doc_ids": self.doc_ids.astype("<i4", copy=False).tobytes(),
-            "weights": self.weights.astype("<f4", copy=False).tobytes(),
-            "n_docs": str(self.n_docs).encode(),
+            "tfs": self.tfs.astype("<u2", copy=False).tobytes(),
+            "lengths": self.lengths.astype("<i4", copy=False).tobytes(),
+            **{f"col_{k}": v.astype("<i4", copy=False).tobytes() for k, v in self.columns.items()},
         }
 
     @classmethod
-    def from_blobs(cls, blobs: dict[str, bytes]) -> BM25Index:
+    def from_blobs(cls, blobs: Mapping[str, bytes]) -> Segment:
         text = blobs["terms"].decode("utf-8")
         terms = text.split("\n") if text else []
         return cls(
+            first=int(blobs["first"].decode()),
             vocab={t: i for i, t in enumerate(terms)},
             # Read-only views on the blobs (no copy on little-endian machines).
             offsets=np.frombuffer(blobs["offsets"], dtype="<i8").astype(np.int64, copy=False),
             doc_ids=np.frombuffer(blobs["doc_ids"], dtype="<i4").astype(np.int32, copy=False),
-            weights=np.frombuffer(blobs["weights"], dtype="<f4").astype(np.float32, copy=False),
-            n_docs=int(blobs["n_docs"].decode()),
+            tfs=np.frombuffer(blobs["tfs"], dtype="<u2").astype(np.uint16, copy=False),
+            lengths=np.frombuffer(blobs["lengths"], dtype="<i4").astype(np.int32, copy=False),
+            columns={
+                k[4:]: np.frombuffer(v, dtype="<i4").astype(np.int32, copy=False)
+                for k, v in blobs.items()
+                if k.startswith("col_")
+            },
         )
 
 
-class BM25Builder:
-    """Collects documents one at a time into compact columns, then builds a :class:`BM25Index`.
+class SegmentBuilder:
+    """Collects documents one at a time into compact columns, then builds a :class:`Segment`.
 
     The postings are kept in :class:`array.array` columns (4 bytes an entry) and each term
-    string once, in the vocabulary, so a 100k-fact build does not hold millions of Python
+    string once, in the vocabulary, so a large build does not hold millions of Python
     strings and ints alive until the end.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 0, columns: Sequence[str] = ()) -> None:
+        self.first = first
+        self._columns = {name: array("i") for name in columns}
         self.vocab: dict[str, int] = {}
         self._terms = array("i")
         self._docs = array("i")
@@ -125,30 +126,28 @@ class BM25Builder:
     def n_docs(self) -> int:
         return len(self._lengths)
 
-    def add(self, terms: Sequence[str]) -> Counter[str]:
-        """Add one document (its terms in order); returns its term counts."""
+    def add(self, terms: Sequence[str], **columns: int) -> Counter[str]:
+        """Add one document (its terms in order, its value in each column); returns its term counts."""
         counts = Counter(terms)
-        self.add_counts(counts, len(terms))
+        self.add_counts(counts, len(terms), **columns)
         return counts
 
-    def add_counts(self, counts: Mapping[str, int], length: int) -> None:
+    def add_counts(self, counts: Mapping[str, int], length: int, **columns: int) -> None:
         """Add one document given as term counts and its length in terms."""
-        doc = len(self._lengths)
+        for name, column in self._columns.items():
+            column.append(columns[name])
+        doc = self.first + len(self._lengths)
         vocab = self.vocab
         self._lengths.append(length)
         self._terms.extend([vocab.setdefault(term, len(vocab)) for term in counts])
         self._docs.extend([doc] * len(counts))
         self._tfs.extend(counts.values())
 
-    def build(self, k1: float = K1, b: float = B) -> BM25Index:
-        """The index of the documents added so far; empties the builder (its columns are freed as it goes)."""
-        n_docs = len(self._lengths)
+    def build(self) -> Segment:
+        """The segment of the documents added so far; empties the builder (its columns are freed as it goes)."""
         vocab, self.vocab = self.vocab, {}
-        lengths = np.frombuffer(self._lengths, dtype=np.int32).astype(np.float32)
+        lengths = np.array(self._lengths, dtype=np.int32)
         self._lengths = array("i")
-        if not self._terms:
-            return BM25Index(vocab={}, offsets=np.zeros(1, np.int64), doc_ids=np.zeros(0, np.int32),
-                             weights=np.zeros(0, np.float32), n_docs=n_docs)  # fmt: skip
         # Group the postings by term; a stable sort keeps each term's documents ascending.
         t = np.frombuffer(self._terms, dtype=np.int32)
         df = np.bincount(t, minlength=len(vocab))
@@ -157,22 +156,237 @@ class BM25Builder:
         self._terms = array("i")
         doc_ids = np.frombuffer(self._docs, dtype=np.int32)[order]
         self._docs = array("i")
-        w = np.frombuffer(self._tfs, dtype=np.int32)[order].astype(np.float32)
+        tfs = np.minimum(np.frombuffer(self._tfs, dtype=np.int32)[order], MAX_TF).astype(np.uint16)
         self._tfs = array("i")
-        del order
-        # w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg)), in place, float32
-        avg = float(lengths.mean()) or 1.0
-        norm = np.float32(k1 * (1 - b)) + np.float32(k1 * b / avg) * lengths
-        denom = norm[doc_ids]
-        denom += w
-        w *= np.float32(k1 + 1)
-        w /= denom
-        del denom
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        w *= np.repeat(idf, df)
         offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
-        return BM25Index(vocab=vocab, offsets=offsets, doc_ids=doc_ids, weights=w, n_docs=n_docs)
+        columns = {name: np.array(values, dtype=np.int32) for name, values in self._columns.items()}
+        self._columns = {name: array("i") for name in self._columns}
+        return Segment(self.first, vocab, offsets, doc_ids, tfs, lengths, columns)
+
+
+def merge_segments(segments: Sequence[Segment]) -> Segment:
+    """One segment holding the postings of consecutive ``segments`` (cost: their size, not the index's)."""
+    if len(segments) == 1:
+        return segments[0]
+    vocab: dict[str, int] = {}
+    term_ids: list[npt.NDArray[np.int32]] = []
+    for before, seg in itertools.pairwise(segments):
+        if seg.first != before.end:
+            raise ValueError("segments to merge must be consecutive")
+    for seg in segments:
+        slots = np.array([vocab.setdefault(t, len(vocab)) for t in sorted(seg.vocab, key=seg.vocab.__getitem__)],
+                         dtype=np.int32)  # fmt: skip
+        term_ids.append(np.repeat(slots, np.diff(seg.offsets)))
+    t = np.concatenate(term_ids)
+    order = np.argsort(t, kind="stable")  # segments are in document order: ids stay ascending per term
+    df = np.bincount(t, minlength=len(vocab))
+    offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(df, out=offsets[1:])
+    return Segment(
+        first=segments[0].first,
+        vocab=vocab,
+        offsets=offsets,
+        doc_ids=np.concatenate([s.doc_ids for s in segments])[order],
+        tfs=np.concatenate([s.tfs for s in segments])[order],
+        lengths=np.concatenate([s.lengths for s in segments]),
+        columns={k: np.concatenate([s.columns[k] for s in segments]) for k in segments[0].columns},
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class BM25Index:
+    """Segments covering documents 0 .. ``size - 1``, some of them dead, scored with BM25."""
+
+    segments: tuple[Segment, ...]
+    alive: npt.NDArray[np.bool_] | None = None  # None: every document is live
+    dead_df: Mapping[str, int] = field(default_factory=dict)  # postings of dead documents, per term
+    n_docs: int = field(init=False)  # live documents
+    norm: FloatArray = field(init=False, repr=False)  # k1 * (1 - b + b * length / average), per document
+    _firsts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        lengths = np.concatenate([s.lengths for s in self.segments]) if self.segments else np.zeros(0, np.int32)
+        live = lengths if self.alive is None else lengths[self.alive]
+        n_docs = len(live)
+        # Integer total / count: the same average however the documents were added.
+        avg = (int(live.sum(dtype=np.int64)) / n_docs) if n_docs else 1.0
+        avg = avg or 1.0
+        norm = np.float32(K1 * (1 - B)) + np.float32(K1 * B / avg) * lengths.astype(np.float32)
+        object.__setattr__(self, "n_docs", n_docs)
+        object.__setattr__(self, "norm", norm.astype(np.float32, copy=False))
+        object.__setattr__(self, "_firsts", [s.first for s in self.segments])
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[str]]) -> BM25Index:
+        builder = SegmentBuilder()
+        for terms in docs:
+            builder.add(terms)
+        return cls((builder.build(),))
+
+    def column(self, name: str) -> npt.NDArray[np.int32]:
+        """A per-document column over every slot."""
+        if not self.segments:
+            return np.zeros(0, np.int32)
+        return np.concatenate([s.columns[name] for s in self.segments])
+
+    @property
+    def size(self) -> int:
+        """Document slots, dead ones included (the next document's id)."""
+        return self.segments[-1].end if self.segments else 0
+
+    # -- growing -------------------------------------------------------------------------------
+
+    def with_segment(self, segment: Segment) -> BM25Index:
+        """This index and the documents of ``segment`` (which must start at :attr:`size`)."""
+        if segment.first != self.size:
+            raise ValueError(f"a new segment starts at {self.size}, not {segment.first}")
+        alive = None if self.alive is None else np.concatenate([self.alive, np.ones(segment.count, np.bool_)])
+        return BM25Index((*self.segments, segment), alive, self.dead_df)
+
+    def without(self, docs: Sequence[int], terms: Iterable[str]) -> BM25Index:
+        """This index with ``docs`` dead; ``terms`` are their distinct terms, one entry per document."""
+        if not docs:
+            return self
+        alive = np.ones(self.size, np.bool_) if self.alive is None else self.alive.copy()
+        alive[np.asarray(docs, dtype=np.int64)] = False
+        dead = Counter(self.dead_df)
+        dead.update(terms)
+        return BM25Index(self.segments, alive, dict(dead))
+
+    def merged(self, start: int) -> BM25Index:
+        """The segments from ``start`` on merged into one (same documents, fewer lists to read)."""
+        if len(self.segments) - start < 2:
+            return self
+        return BM25Index((*self.segments[:start], merge_segments(self.segments[start:])), self.alive, self.dead_df)
+
+    # -- statistics ----------------------------------------------------------------------------
+
+    def df(self, term: str) -> int:
+        return sum(s.df(term) for s in self.segments) - self.dead_df.get(term, 0)
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.df(term) > 0
+
+    def terms(self) -> Iterator[str]:
+        """Every term some live document holds."""
+        seen: set[str] = set()
+        for seg in self.segments:
+            for term in seg.vocab:
+                if term not in seen:
+                    seen.add(term)
+                    if term not in self.dead_df or self.df(term) > 0:
+                        yield term
+
+    def idf(self, term: str) -> float:
+        df = self.df(term)
+        return math.log1p((self.n_docs - df + 0.5) / (df + 0.5))
+
+    # -- postings ------------------------------------------------------------------------------
+
+    def _raw(self, term: str) -> tuple[IntArray, npt.NDArray[np.uint16]]:
+        """Live postings of ``term``: document ids ascending and term frequencies."""
+        parts = [s.postings(term) for s in self.segments if term in s.vocab]
+        if not parts:
+            return _EMPTY_IDS, _EMPTY_TF
+        ids, tfs = parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]),
+                                                     np.concatenate([p[1] for p in parts]))  # fmt: skip
+        if self.alive is not None and term in self.dead_df:
+            keep = self.alive[ids]
+            ids, tfs = ids[keep], tfs[keep]
+        return ids, tfs
+
+    def _weigh(self, ids: IntArray, tfs: npt.NDArray[np.uint16], idf: np.float32) -> FloatArray:
+        """idf * tf * (k1 + 1) / (tf + norm), in float32."""
+        w = tfs.astype(np.float32)
+        denom = self.norm[ids]
+        denom += w
+        w *= np.float32(K1 + 1)
+        w /= denom
+        w *= idf
+        return w
+
+    def _idf32(self, df: int) -> np.float32:
+        return np.float32(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
+
+    def postings(self, term: str) -> tuple[IntArray, FloatArray]:
+        """The live documents holding ``term`` (ascending) and its BM25 weight in each."""
+        ids, tfs = self._raw(term)
+        if not len(ids):
+            return _EMPTY_IDS, _EMPTY_W
+        return ids, self._weigh(ids, tfs, self._idf32(len(ids)))
+
+    def doc_ids(self, term: str) -> IntArray:
+        return self._raw(term)[0]
+
+    def contains(self, term: str, doc: int) -> bool:
+        if self.alive is not None and not (0 <= doc < self.size and self.alive[doc]):
+            return False
+        at = bisect.bisect_right(self._firsts, doc) - 1
+        if at < 0:
+            return False
+        ids, _ = self.segments[at].postings(term)
+        i = int(np.searchsorted(ids, doc))
+        return i < len(ids) and int(ids[i]) == doc
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def frequent_df(self) -> int:
+        """Document frequency above which a term is "frequent" (see the module's docstring)."""
+        return max(FREQUENT_MIN, int(FREQUENT_SHARE * self.n_docs))
+
+    def sparse_scores(self, weighted_terms: Iterable[tuple[str, float]]) -> tuple[IntArray, FloatArray]:
+        """The documents the question finds (ascending ids) and their BM25 scores (all positive).
+
+        Only posting lists are read. A frequent term adds its weight to the documents the
+        rarer terms found; when every term is frequent, all of them find documents. Each
+        document's weights are summed in the order of ``weighted_terms``, exactly as
+        :meth:`scores` sums them.
+        """
+        raw: list[tuple[IntArray, npt.NDArray[np.uint16], float]] = []
+        for term, qw in weighted_terms:
+            ids, tfs = self._raw(term)
+            if len(ids):
+                raw.append((ids, tfs, qw))
+        if not raw:
+            return _EMPTY_IDS, _EMPTY_W
+        cap = self.frequent_df()
+        finding = [len(ids) <= cap for ids, _, _ in raw]
+        if not any(finding):
+            finding = [True] * len(raw)
+        found = np.unique(np.concatenate([ids for (ids, _, _), f in zip(raw, finding, strict=True) if f]))
+        slots: list[npt.NDArray[np.intp]] = []
+        weights: list[FloatArray] = []
+        for (ids, tfs, qw), finds in zip(raw, finding, strict=True):
+            idf = self._idf32(len(ids))
+            if finds:
+                slot = np.searchsorted(found, ids)
+                w = self._weigh(ids, tfs, idf)
+            else:
+                at = np.searchsorted(ids, found)
+                at[at == len(ids)] = 0
+                hit = ids[at] == found
+                slot = np.flatnonzero(hit)
+                at = at[hit]
+                w = self._weigh(ids[at], tfs[at], idf)
+            slots.append(slot)
+            weights.append(w * np.float32(qw))
+        summed = np.bincount(np.concatenate(slots), weights=np.concatenate(weights), minlength=len(found))
+        return found.astype(np.int32, copy=False), summed.astype(np.float32)
+
+    def scores(self, weighted_terms: Iterable[tuple[str, float]]) -> FloatArray:
+        """BM25 score of every document slot (dense; the reference :meth:`sparse_scores` is checked against)."""
+        ids: list[IntArray] = []
+        weights: list[FloatArray] = []
+        for term, qw in weighted_terms:
+            found, w = self.postings(term)
+            if len(found):
+                ids.append(found)
+                weights.append(w * np.float32(qw))
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        summed = np.bincount(np.concatenate(ids), weights=np.concatenate(weights), minlength=self.size)
+        return summed.astype(np.float32)
 
 
 def top_k(scores: FloatArray, k: int) -> IntArray:

@@ -7,16 +7,30 @@ question reads one snapshot from start to end, so a reload never changes an answ
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.index.bm25 import BM25Index
-from bot.index.stored import ARTICLE_INDEX, FACT_INDEX, FactRow, KnowledgeData, index_from_blobs
+from bot.index.stored import FactRow, KnowledgeData
 from bot.models import ArticleRow, FactKind
 from bot.text.lexicon import Lexicon
 from bot.text.normalize import accented, bigrams, surface_tokens
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def removed_article(article_id: int) -> ArticleRow:
+    """What stands in the slot of an article that was removed (never shown: it is not live)."""
+    return ArticleRow(article_id, "", "", "", _EPOCH, None, None, None, "", "")
+
+
+def removed_fact(fact_id: int, article_id: int) -> FactRow:
+    return FactRow(fact_id, article_id, 0, "removed", "", "", 0)
+
 
 # Facts whose term sets are kept between questions (about 2-4 KB each).
 TERM_CACHE_SIZE = 5000
@@ -47,11 +61,16 @@ class SnapshotCache:
         self.accents: dict[int, frozenset[str]] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """The data of one built knowledge base, read-only, replaced whole on reload (plus its cache)."""
+    """The data of one built knowledge base, read-only, replaced whole on reload (plus its cache).
+
+    Ids are slots: an article removed by an update keeps its id (and its facts theirs), dead
+    (``live`` is False, its facts are not ``answerable``) until the next full build renumbers.
+    """
 
     articles: list[ArticleRow]
+    live: npt.NDArray[np.bool_]  # per article
     facts: list[FactRow]
     fact_article: npt.NDArray[np.int32]
     answerable: npt.NDArray[np.bool_]
@@ -60,14 +79,20 @@ class Snapshot:
     article_starts: npt.NDArray[np.int64]
     fact_index: BM25Index
     article_index: BM25Index
+    # The stored number of each segment of the two indexes (what an update's merge replaces).
+    fact_numbers: tuple[int, ...]
+    article_numbers: tuple[int, ...]
     lexicon: Lexicon
     vocabulary: list[str]
     built_at: str
+    stamps: npt.NDArray[np.float64]  # per article: its publication time (seconds)
     recency: npt.NDArray[np.float32]
     # Folded syllables of each article's title and caption (what the article is about).
     headline_tokens: list[frozenset[str]]
     # Capitalised names (folded, space-joined) -> the articles that mention them.
     names: dict[str, tuple[int, ...]]
+    # Syllable with diacritics (tone-canonical) -> how many live articles use it.
+    accents: dict[str, int]
     # Every syllable with diacritics that the facts use, in tone-canonical form.
     accented_vocab: frozenset[str]
     # Titles of the newest articles first (for "not answered": what the bot does know).
@@ -104,43 +129,119 @@ class Snapshot:
 
     @classmethod
     def from_data(cls, data: KnowledgeData) -> Snapshot:
-        fact_index = index_from_blobs(FACT_INDEX, data.blobs)
-        article_index = index_from_blobs(ARTICLE_INDEX, data.blobs)
-        lexicon = Lexicon.from_dict(json.loads(data.meta.get("lexicon", "{}")))
-        facts = list(data.facts)
-        articles = list(data.articles)
-        stamps = np.array([a.published.timestamp() for a in articles] or [0.0], dtype=np.float64)
-        span = float(stamps.max() - stamps.min()) or 1.0
-        article_recency = ((stamps - stamps.min()) / span).astype(np.float32)
-        fact_article = np.array([f.article_id for f in facts], dtype=np.int32)
+        """The snapshot of a full build, or of stored knowledge (whose removed ids are gaps)."""
+        fact_segments = tuple(data.fact_segments)
+        article_segments = tuple(data.article_segments)
+        n_facts = fact_segments[-1].end if fact_segments else 0
+        n_articles = article_segments[-1].end if article_segments else 0
+        facts: list[FactRow] = list(data.facts)
+        articles: list[ArticleRow] = list(data.articles)
+        fact_article = (np.concatenate([s.columns["article"] for s in fact_segments])
+                        if fact_segments else np.zeros(0, np.int32))  # fmt: skip
+        if len(facts) != n_facts:  # gaps: removed facts
+            slots: list[FactRow | None] = [None] * n_facts
+            for f in facts:
+                slots[f.id] = f
+            facts = [f if f is not None else removed_fact(i, int(fact_article[i])) for i, f in enumerate(slots)]
+        if len(articles) != n_articles:
+            by_id: list[ArticleRow | None] = [None] * n_articles
+            for a in articles:
+                by_id[a.id] = a
+            articles = [a if a is not None else removed_article(i) for i, a in enumerate(by_id)]
+        live = np.array([a.url != "" for a in articles], dtype=np.bool_)
+        fact_alive = live[fact_article] if len(fact_article) else np.zeros(0, np.bool_)
+        dead_df = {k: json.loads(data.meta.get(f"dead_df.{k}", "{}")) for k in ("fact", "article")}
+        fact_index = BM25Index(fact_segments, None if fact_alive.all() else fact_alive, dead_df["fact"])
+        article_index = BM25Index(article_segments, None if live.all() else live, dead_df["article"])
+        kinds = (np.concatenate([s.columns["answerable"] for s in fact_segments]).astype(np.bool_)
+                 if fact_segments else np.zeros(0, np.bool_))  # fmt: skip
         headlines: list[set[str]] = [set() for _ in articles]
         for f in facts:
-            if f.kind != FactKind.BODY.value:
+            if f.kind not in (FactKind.BODY.value, "removed"):
                 toks = f.folded.split()
                 headlines[f.article_id].update(toks, bigrams(toks))
+        stamps = np.array([a.published.timestamp() for a in articles], dtype=np.float64)
+        accents = {k: int(v) for k, v in json.loads(data.meta.get("accents", "{}")).items()}
+        return cls.assemble(
+            articles=articles,
+            live=live,
+            facts=facts,
+            fact_article=fact_article.astype(np.int32, copy=False),
+            answerable=kinds & fact_alive,
+            headline_facts=np.flatnonzero(~kinds & fact_alive).astype(np.int32),
+            fact_index=fact_index,
+            article_index=article_index,
+            fact_numbers=tuple(data.fact_numbers) or tuple(range(len(fact_segments))),
+            article_numbers=tuple(data.article_numbers) or tuple(range(len(article_segments))),
+            lexicon=Lexicon.from_dict(json.loads(data.meta.get("lexicon", "{}"))),
+            built_at=data.meta.get("built_at", ""),
+            stamps=stamps,
+            headline_tokens=[frozenset(h) for h in headlines],
+            names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
+            accents=accents,
+            cache=SnapshotCache(),
+        )
+
+    @classmethod
+    def assemble(
+        cls,
+        *,
+        articles: list[ArticleRow],
+        live: npt.NDArray[np.bool_],
+        facts: list[FactRow],
+        fact_article: npt.NDArray[np.int32],
+        answerable: npt.NDArray[np.bool_],
+        headline_facts: npt.NDArray[np.int32],
+        fact_index: BM25Index,
+        article_index: BM25Index,
+        fact_numbers: tuple[int, ...],
+        article_numbers: tuple[int, ...],
+        lexicon: Lexicon,
+        built_at: str,
+        stamps: npt.NDArray[np.float64],
+        headline_tokens: list[frozenset[str]],
+        names: dict[str, tuple[int, ...]],
+        accents: Mapping[str, int],
+        cache: SnapshotCache,
+    ) -> Snapshot:
+        """A snapshot from its parts; what follows from them (recency, vocabulary ...) is derived here."""
+        live_stamps = stamps[live]
+        low = float(live_stamps.min()) if len(live_stamps) else 0.0
+        span = (float(live_stamps.max()) - low) if len(live_stamps) else 0.0
+        article_recency = ((stamps - low) / (span or 1.0)).astype(np.float32)
+        newest = np.flatnonzero(live)[np.argsort(-stamps[live], kind="stable")][:20]
         return cls(
             articles=articles,
+            live=live,
             facts=facts,
             fact_article=fact_article,
-            answerable=np.array([f.kind == FactKind.BODY.value for f in facts], dtype=np.bool_),
-            headline_facts=np.array([f.id for f in facts if f.kind != FactKind.BODY.value], dtype=np.int32),
+            answerable=answerable,
+            headline_facts=headline_facts,
             article_starts=np.searchsorted(fact_article, np.arange(len(articles) + 1)).astype(np.int64),
             fact_index=fact_index,
             article_index=article_index,
+            fact_numbers=fact_numbers,
+            article_numbers=article_numbers,
             lexicon=lexicon,
-            vocabulary=[t for t in fact_index.vocab if "_" not in t and not t[:1].isdigit()],
-            built_at=data.meta.get("built_at", ""),
-            recency=article_recency[fact_article] if facts else np.zeros(0, np.float32),
-            headline_tokens=[frozenset(h) for h in headlines],
-            names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
-            accented_vocab=frozenset(data.meta.get("accented_vocab", "").split()),
-            cache=SnapshotCache(),
-            newest_titles=tuple(a.title for a in sorted(articles, key=lambda a: a.published, reverse=True)[:20]),
+            vocabulary=[t for t in fact_index.terms() if "_" not in t and not t[:1].isdigit()],
+            built_at=built_at,
+            stamps=stamps,
+            recency=article_recency[fact_article] if len(fact_article) else np.zeros(0, np.float32),
+            headline_tokens=headline_tokens,
+            names=names,
+            accents=dict(accents),
+            accented_vocab=frozenset(k for k, v in accents.items() if v > 0),
+            newest_titles=tuple(articles[int(i)].title for i in newest),
+            cache=cache,
         )
 
     @property
     def empty(self) -> bool:
-        return not self.facts
+        return not bool(self.answerable.any()) and not len(self.headline_facts)
+
+    def live_articles(self) -> list[ArticleRow]:
+        """The articles the snapshot holds (removed ones left out)."""
+        return [a for a, alive in zip(self.articles, self.live.tolist(), strict=True) if alive]
 
     def topics(self, limit: int = 5) -> tuple[str, ...]:
         """Titles of the newest articles: what the bot can talk about."""

@@ -1,22 +1,30 @@
-"""The stored form of the index: its rows, its format version and the BM25 blobs, in one place.
+"""The stored form of the index: its rows, its format version and the segment blobs, in one place.
 
-:mod:`bot.index.build` makes a :class:`KnowledgeData`, :mod:`bot.storage` writes and reads it
-as is, and :class:`bot.index.snapshot.Snapshot` decodes it for answering; nothing else knows
-how the index is laid out.
+:mod:`bot.index.build` makes a :class:`KnowledgeData`, :mod:`bot.index.update` a
+:class:`KnowledgeUpdate`; :mod:`bot.storage` writes and reads them as they are, and
+:class:`bot.index.snapshot.Snapshot` decodes them for answering; nothing else knows how the
+index is laid out.
+
+Each segment of the fact and the article index is a few blobs named
+``"<index>.<segment number>.<part>"`` (e.g. ``fact.000003.doc_ids``); adding articles adds
+blobs, merging segments replaces theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from bot.index.bm25 import BM25Index
+from bot.index.bm25 import Segment
 from bot.models import ArticleRow
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "6"
+INDEX_FORMAT = "7"
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
+# Meta entries: the documents of each index that are dead, and their postings per term.
+DEAD_DF = {FACT_INDEX: "dead_df.fact", ARTICLE_INDEX: "dead_df.article"}
 
 
 def built_by_this_version(meta: dict[str, str]) -> bool:
@@ -24,13 +32,34 @@ def built_by_this_version(meta: dict[str, str]) -> bool:
     return meta.get("index_format") == INDEX_FORMAT
 
 
-def index_blobs(prefix: str, index: BM25Index) -> dict[str, bytes]:
-    return {f"{prefix}.{k}": v for k, v in index.to_blobs().items()}
+def segment_prefix(index: str, number: int) -> str:
+    return f"{index}.{number:06d}."
 
 
-def index_from_blobs(prefix: str, blobs: dict[str, bytes]) -> BM25Index:
-    start = f"{prefix}."
-    return BM25Index.from_blobs({k[len(start) :]: v for k, v in blobs.items() if k.startswith(start)})
+def segment_blobs(index: str, number: int, segment: Segment) -> dict[str, bytes]:
+    prefix = segment_prefix(index, number)
+    return {prefix + k: v for k, v in segment.to_blobs().items()}
+
+
+def segments_from_blobs(index: str, blobs: Mapping[str, bytes]) -> list[tuple[int, Segment]]:
+    """The (number, segment) pairs of one index, in document order."""
+    parts: dict[int, dict[str, bytes]] = {}
+    start = f"{index}."
+    for name, data in blobs.items():
+        if name.startswith(start):
+            number, part = name[len(start) :].split(".", 1)
+            parts.setdefault(int(number), {})[part] = data
+    segments = [(n, Segment.from_blobs(p)) for n, p in parts.items()]
+    return sorted(segments, key=lambda item: item[1].first)
+
+
+def dumps_names(names: Mapping[str, Iterable[int]]) -> str:
+    """Capitalised names (folded) -> the ids of the articles that mention them, as stored."""
+    return json.dumps({k: sorted(v) for k, v in names.items()}, ensure_ascii=False)
+
+
+def dumps_df(df: Mapping[str, int]) -> str:
+    return json.dumps(dict(sorted(df.items())), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +75,39 @@ class FactRow:
 
 @dataclass(frozen=True)
 class KnowledgeData:
-    """Everything a reload writes and a search snapshot reads."""
+    """Everything a full build writes and a search snapshot reads.
+
+    Read back from the database, ``articles`` and ``facts`` hold the live rows only: the ids of
+    removed articles and their facts are gaps.
+    """
 
     articles: Sequence[ArticleRow]
     paragraphs: Sequence[Sequence[str]]  # written with the articles; empty when read back
     facts: Sequence[FactRow]
-    blobs: dict[str, bytes]
+    fact_segments: Sequence[Segment]
+    article_segments: Sequence[Segment]
     meta: dict[str, str]
+    # Segment numbers, as stored (read back); a full build numbers its segments 0, 1, ...
+    fact_numbers: Sequence[int] = ()
+    article_numbers: Sequence[int] = ()
+
+    def blobs(self) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for i, seg in enumerate(self.fact_segments):
+            out |= segment_blobs(FACT_INDEX, i, seg)
+        for i, seg in enumerate(self.article_segments):
+            out |= segment_blobs(ARTICLE_INDEX, i, seg)
+        return out
+
+
+@dataclass(frozen=True)
+class KnowledgeUpdate:
+    """What adding, changing or removing some articles writes: rows, segment blobs and meta."""
+
+    articles: Sequence[ArticleRow]  # new rows (a changed article is removed and added again)
+    paragraphs: Sequence[Sequence[str]]
+    facts: Sequence[FactRow]
+    removed: Sequence[int]  # ids of the articles whose rows (and facts) go
+    blobs: dict[str, bytes]  # new segments
+    dropped: Sequence[str] = ()  # name prefixes of segments merged away
+    meta: dict[str, str] = field(default_factory=dict)

@@ -197,7 +197,7 @@ class Searcher:
         with a neighbour: a one-letter edit of a short syllable is too often another
         real word ("vàng" is not a typo of "văn").
         """
-        vocab = self.snap.fact_index.vocab
+        vocab = self.snap.fact_index
         # A name the user wrote ("Gia Lai", "Trevor Martin") is what they ask about, not a typo.
         names = {t for name in plan.entities for t in name}
         repaired = dict(plan.repaired)
@@ -260,7 +260,7 @@ class Searcher:
         is not covered by "Chủ tịch ... Quảng Trị".
         """
         index = self.snap.fact_index
-        vocab = index.vocab
+        vocab = index
         unknown_w = math.log1p(index.n_docs + 0.5) * 0.8
         content = set(plan.content)
 
@@ -425,7 +425,7 @@ class Searcher:
             if mentioned_in is not None:
                 known, here = True, article in mentioned_in
             else:  # never capitalised in the articles: fall back to the words themselves
-                known = all(p in art_index.vocab for p in pairs)
+                known = all(p in art_index for p in pairs)
                 here = known and all(art_index.contains(p, article) for p in pairs)
             if not known:
                 coverage *= UNKNOWN_NAME_FACTOR
@@ -500,30 +500,41 @@ class Searcher:
         """
         snap = self.snap
         terms = self._weighted_terms(plan)
-        fact_scores = snap.fact_index.scores(terms)
-        fact_scores[snap.headline_facts] = 0.0  # titles and captions are context, never the answer
+        # The facts holding a query term and their scores (the rest score 0): sparse, never corpus-sized.
+        scored, found_scores = snap.fact_index.sparse_scores(terms)
+        keep = snap.answerable[scored]  # titles and captions are context, never the answer
         if within is not None:
             start, end = int(snap.article_starts[within]), int(snap.article_starts[within + 1])
-            fact_scores[:start] = 0.0
-            fact_scores[end:] = 0.0
-        scored = np.flatnonzero(fact_scores > 0)  # the facts holding a query term; the rest score 0
+            keep &= (scored >= start) & (scored < end)
+        scored, found_scores = scored[keep], found_scores[keep]
         if not len(scored):
             return None
-        fmax = float(fact_scores[scored].max())
+        fact_score = dict(zip(scored.tolist(), found_scores.tolist(), strict=True))
+        fmax = float(found_scores.max())
         # The names the question gives (a province, a ministry, a person) weigh more in choosing the
         # article: among near-copies of one story, they are what tells the right one apart.
         names = {f"{a}_{b}" for name in plan.entities for a, b in itertools.pairwise(name)}
         art_terms = [(t, w * NAME_WEIGHT if t in names else w) for t, w in terms]
         art_terms += [(t, NAME_WEIGHT) for t in names - {t for t, _ in terms}]
-        art_scores = snap.article_index.scores(art_terms)
-        amax = float(art_scores.max()) or 1.0
-        combined = fact_scores[scored] / fmax + ARTICLE_WEIGHT * (art_scores / amax)[snap.fact_article[scored]]
+        art_ids, art_found = snap.article_index.sparse_scores(art_terms)
+        amax = float(art_found.max()) if len(art_found) else 1.0
+        amax = amax or 1.0
+        owners = snap.fact_article[scored]
+        at = np.searchsorted(art_ids, owners)
+        at[at == len(art_ids)] = 0
+        owner_scores = (
+            np.where(art_ids[at] == owners, art_found[at], np.float32(0))
+            if len(art_ids)
+            else np.zeros(len(owners), np.float32)
+        )
+        art_score = dict(zip(art_ids.tolist(), art_found.tolist(), strict=True))
+        combined = found_scores / fmax + ARTICLE_WEIGHT * (owner_scores / amax)
         cand_ids = scored[top_k(combined, CANDIDATES)]
         q = self._question(plan)
         # Which of the candidates' articles hold each word, year and number: one vectorised test per term.
         cand_articles = np.unique(snap.fact_article[cand_ids])
         in_article = {
-            term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.postings(term)[0])].tolist())
+            term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.doc_ids(term))].tolist())
             for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
         }
         local = self._local_idf(q, cand_articles)
@@ -531,7 +542,7 @@ class Searcher:
         found: list[tuple[int, tuple[int, ...], tuple[str, ...], frozenset[str]]] = []
         ids = cand_ids.tolist()
         spans: list[tuple[int, tuple[int, ...], float, int]] = [
-            (fid, (fid,), float(fact_scores[fid]) / fmax, rank) for rank, fid in enumerate(ids)
+            (fid, (fid,), fact_score[fid] / fmax, rank) for rank, fid in enumerate(ids)
         ]
         # The best few facts also stand as pairs with each neighbour: the answer is often in the
         # sentence right before or after the one holding the question's words.
@@ -539,10 +550,10 @@ class Searcher:
             for other in (fid - 1, fid + 1):
                 if self._pairable(fid, other):
                     pair = (min(fid, other), max(fid, other))
-                    best = max(float(fact_scores[fid]), float(fact_scores[other])) / fmax
+                    best = max(fact_score[fid], fact_score.get(other, 0.0)) / fmax
                     spans.append((fid, pair, best, rank))
         for fid, span, lex_fact, rank in spans:
-            first_stage = (lex_fact, float(art_scores[snap.fact_article[fid]]) / amax, rank)
+            first_stage = (lex_fact, art_score.get(int(snap.fact_article[fid]), 0.0) / amax, rank)
             feats, matched, absent = self._features(plan, q, span, first_stage, in_article=in_article, local=local)
             rows.append(feats)
             found.append((fid, span if len(span) > 1 else (), matched, absent))
@@ -570,7 +581,7 @@ class Searcher:
         sizes = (ends - starts).astype(np.float64)
         columns = []
         for unit in q.units:
-            ids, _ = snap.fact_index.postings(unit.term)
+            ids = snap.fact_index.doc_ids(unit.term)
             df = (np.searchsorted(ids, ends) - np.searchsorted(ids, starts)).astype(np.float64)
             columns.append(np.log1p((sizes - df + 0.5) / (df + 0.5)) if unit.known else np.log1p(sizes + 0.5))
         out: dict[int, list[float]] = {}
@@ -743,10 +754,9 @@ class Searcher:
         plan = self.plan(text)
         if not plan.content:
             return best
-        scores = snap.fact_index.scores(self._weighted_terms(plan))
-        scores[snap.headline_facts] = 0.0  # as in prepare(): only these facts can be candidates
-        hit = np.flatnonzero(scores > 0)
-        np.maximum.at(best, snap.fact_article[hit], scores[hit].astype(np.float32))
+        hit, scores = snap.fact_index.sparse_scores(self._weighted_terms(plan))
+        keep = snap.answerable[hit]  # as in prepare(): only these facts can be candidates
+        np.maximum.at(best, snap.fact_article[hit[keep]], scores[keep])
         return best
 
     def articles_sharing_words(self, topic: str, limit: int) -> list[int]:
