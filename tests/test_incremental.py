@@ -1,0 +1,131 @@
+"""Article-by-article updates answer exactly as a full build of the same articles, in memory and stored."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bench.evalsets import by_name
+from bot.formats.loader import load_files, load_folder
+from bot.index.build import build_knowledge
+from bot.index.snapshot import Snapshot
+from bot.index.update import MERGE_AFTER, apply_changes
+from bot.models import Article
+from bot.resources import bundled_knowledge_dir
+from bot.search.searcher import Searcher
+from bot.service import SearchService
+from bot.text.lexicon import load_lexicon
+
+Pairs = list[tuple[Article, str]]
+
+
+def _set_articles(name: str) -> tuple[Pairs, list[str]]:
+    """The articles of an eval set (parsed) and its questions."""
+    es = by_name([name])[0]
+    return load_files(es.article_files()).articles, [q.q for q in es.load()]
+
+
+def _full(articles: Pairs) -> Snapshot:
+    lexicon = load_lexicon(bundled_knowledge_dir())
+    return Snapshot.from_data(build_knowledge(articles, lexicon))
+
+
+def _answers(snap: Snapshot, questions: Sequence[str]) -> list[tuple[object, ...]]:
+    searcher = Searcher(snap)
+    out: list[tuple[object, ...]] = []
+    for q in questions:
+        a = searcher.search(q, limit=3)
+        out.append((q, a.answered, a.reason, a.confidence, [(r.url, r.text, r.context) for r in a.results]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def reform() -> tuple[Pairs, list[str]]:
+    return _set_articles("cchc-dev2")
+
+
+def test_adding_articles_one_by_one_answers_as_a_full_build(reform: tuple[Pairs, list[str]]) -> None:
+    articles, questions = reform
+    full = _full(articles)
+    grown = _full(articles[:3])
+    for pair in articles[3:]:
+        grown = apply_changes(grown, [pair]).snapshot
+    assert len(grown.fact_index.segments) < len(articles)  # small segments were merged on the way
+    assert _answers(grown, questions) == _answers(full, questions)
+
+
+def test_removing_and_changing_articles_answers_as_a_full_build_without_them(
+    reform: tuple[Pairs, list[str]],
+) -> None:
+    articles, questions = reform
+    removed, changed = articles[2], articles[5]
+    paragraphs = changed[0].paragraphs
+    edited = changed[0].model_copy(update={"paragraphs": (paragraphs[0] + " Câu mới được thêm vào.", *paragraphs[1:])})
+    expected = [p for p in articles if p not in (removed, changed)] + [(edited, changed[1])]
+    change = apply_changes(_full(articles), [(edited, changed[1])], remove=[removed[0].url_str])
+    assert [a.url for a in change.updated] == [changed[0].url_str]
+    assert {a.url for a in change.removed} == {removed[0].url_str, changed[0].url_str}
+    snap = change.snapshot
+    assert removed[0].url_str not in {a.url for a in snap.live_articles()}
+    assert _answers(snap, questions) == _answers(_full(expected), questions)
+
+
+def test_the_same_content_again_changes_nothing(reform: tuple[Pairs, list[str]]) -> None:
+    articles, _ = reform
+    snap = _full(articles)
+    change = apply_changes(snap, articles[:2])
+    assert change.unchanged == [a.url_str for a, _ in articles[:2]]
+    assert not change.added
+    assert not change.updated
+    assert not change.removed
+    assert change.snapshot.fact_index.segments == snap.fact_index.segments
+
+
+async def test_stored_updates_reopen_to_the_same_answers(tmp_path: Path, reform: tuple[Pairs, list[str]]) -> None:
+    articles, questions = reform
+    bundled = {a.url_str for a, _ in load_folder(bundled_knowledge_dir()).articles}
+    articles = [p for p in articles if p[0].url_str not in bundled]  # those are in the folder already
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for path in sorted(bundled_knowledge_dir().glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    db = tmp_path / "cchc.db"
+    service = await SearchService.open(db, folder)
+    try:
+        # More small updates than MERGE_AFTER, so stored segments are merged and dropped too.
+        for pair in articles[1 : MERGE_AFTER + 4]:
+            report = await service.update([pair])
+            assert report.added == [pair[0].url_str]
+        report = await service.update([], remove=[articles[3][0].url_str])
+        assert report.removed == [articles[3][0].url_str]
+        serving = service.snapshot
+        assert serving is not None
+        expected = _answers(serving, questions)
+    finally:
+        await service.close()
+    reopened = await SearchService.open(db, folder, build_if_empty=False)
+    try:
+        snap = reopened.snapshot
+        assert snap is not None
+        assert snap.fact_numbers == serving.fact_numbers
+        assert _answers(snap, questions) == expected
+    finally:
+        await reopened.close()
+
+
+def test_snapshot_fields_survive_an_update_unchanged_where_untouched(reform: tuple[Pairs, list[str]]) -> None:
+    articles, _ = reform
+    snap = _full(articles[:4])
+    grown = apply_changes(snap, articles[4:6]).snapshot
+    full = _full(articles[:6])
+    for f in dataclasses.fields(Snapshot):
+        if f.name in ("cache", "fact_index", "article_index", "fact_numbers", "article_numbers", "built_at"):
+            continue
+        got, want = getattr(grown, f.name), getattr(full, f.name)
+        if hasattr(got, "tolist"):
+            got, want = got.tolist(), want.tolist()
+        assert got == want, f.name
