@@ -44,15 +44,30 @@ def load_dev(path: Path) -> list[Question]:
     return out
 
 
-def abbreviation_pairs() -> list[tuple[re.Pattern[str], str]]:
-    """(full form pattern, abbreviation) from the bundled abbreviations table, longest first."""
+def abbreviation_forms() -> list[tuple[str, str]]:
+    """(full form, abbreviation) from the bundled abbreviations table, longest first."""
     raw = tomllib.loads((bundled_knowledge_dir() / "abbreviations.toml").read_text(encoding="utf-8"))
     pairs: list[tuple[str, str]] = []
     for abbr, forms in raw.get("abbreviations", {}).items():
         for form in [forms] if isinstance(forms, str) else forms:
             pairs.append((form, abbr))
     pairs.sort(key=lambda p: len(p[0]), reverse=True)
-    return [(re.compile(re.escape(form), re.IGNORECASE), abbr) for form, abbr in pairs]
+    return pairs
+
+
+def abbreviation_pairs() -> list[tuple[re.Pattern[str], str]]:
+    """(full form pattern, abbreviation) from the bundled abbreviations table, longest first."""
+    return [(re.compile(re.escape(form), re.IGNORECASE), abbr) for form, abbr in abbreviation_forms()]
+
+
+def has_full_form(sentence: str, forms: Sequence[tuple[str, re.Pattern[str]]]) -> bool:
+    """Whether a full form occurs in ``sentence`` (ignoring case), as ``any(pattern.search(sentence))``.
+
+    A lower-case substring test first, the pattern only to confirm: the 81 case-insensitive
+    searches per sentence took 10 s at 100k facts (100 s at 1M), this takes about a tenth.
+    """
+    low = sentence.lower()
+    return any(form in low and pattern.search(sentence) for form, pattern in forms)
 
 
 def _typo(words: list[str], rng: random.Random) -> list[str]:
@@ -102,7 +117,8 @@ def synthetic_questions(sentences: Sequence[str], n: int, seed: int = 7) -> list
     rng = random.Random(seed)
     abbrevs = abbreviation_pairs()
     usable = [s for s in sentences if len(s.split()) >= 6]
-    with_abbrev = [s for s in usable if any(p.search(s) for p, _ in abbrevs)] or usable
+    forms = [(form.lower(), pattern) for (form, _), (pattern, _) in zip(abbreviation_forms(), abbrevs, strict=True)]
+    with_abbrev = [s for s in usable if has_full_form(s, forms)] or usable
     out: list[Question] = []
     for i in range(n if usable else 0):
         kind = KINDS[i % len(KINDS)]

@@ -17,7 +17,7 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,14 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
 
 def db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def cold_question(questions: Sequence[Question], replies: Mapping[str, Reply]) -> dict[str, str] | None:
+    """The question for the cold-start runs (bench.coldstart): the first dev question answered, else the first
+    answered one, with the URL of its first result (the fresh process must answer it the same way)."""
+    answered = [q for q in questions if replies[q.id].answered and replies[q.id].results]
+    pick = next((q for q in answered if q.dev), answered[0] if answered else None)
+    return None if pick is None else {"q": pick.q, "url": replies[pick.id].results[0][0]}
 
 
 async def measure(
@@ -128,6 +136,7 @@ async def measure(
     out["ours_cpu_ms"] = percentiles(ours_cpu_ms)
     out["ours_answered"] = round(sum(r.answered for r in replies.values()) / max(1, len(replies)), 3)
     out["slowest"] = [{"ms": round(ms, 2), "q": text} for ms, text in sorted(slow, reverse=True)[:5]]
+    out["cold_question"] = cold_question(questions, replies)
 
     # -- the naive way: rapidfuzz token_set_ratio over every answerable fact, pre-folded
     t0 = time.perf_counter()

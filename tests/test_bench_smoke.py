@@ -50,6 +50,7 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "| facts |" in proc.stdout
+    assert "how each cost grows" in proc.stdout
     report = json.loads(out.read_text(encoding="utf-8"))
     assert {"machine", "config", "results", "total_s", "pipeline"} <= report.keys()
     assert report["machine"]["python"] == sys.version.split()[0]
@@ -68,6 +69,11 @@ def test_bench_cli_writes_a_sane_report(tmp_path: Path) -> None:
     assert r["rss_imports_mb"] > 10
     assert r["rss_build_mb"] >= r["rss_imports_mb"]
     assert r["speedup_mean"] > 0
+    assert r["cold_question"]["url"]  # the cold `ask` had to answer it the same way (bench.coldstart)
+    assert r["cold_ask_s"] > 0
+    assert r["cold_floor_s"] > 0
+    assert len(r["cold_ask_runs_s"]) == 3
+    assert r["cold_ask_rss_mb"] > 10
     for key in ("quality", "naive_quality"):
         q = r[key]
         assert q["questions"] == 2
