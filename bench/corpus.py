@@ -264,3 +264,18 @@ def write_corpus(
         corpus.files += 1
         number += 1
     return corpus
+
+
+def more_articles(folder: Path, count: int, seed: int, first_number: int = 900_000) -> list[Path]:
+    """Write ``count`` new synthetic articles into ``folder`` (numbered from ``first_number``, so their
+    URLs are new to a corpus written by :func:`write_corpus`); their paths, in order."""
+    templates = load_templates(template_files())
+    pool = [s for t in templates for p in t.paragraphs for s in p]
+    rng = random.Random(seed)
+    paths = []
+    for number in range(first_number, first_number + count):
+        text, _body, _facts = synthetic_article(rng, number, templates, pool)
+        path = folder / f"syn_{number:06d}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths

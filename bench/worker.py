@@ -23,8 +23,10 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bench.corpus import more_articles
 from bench.quality import Reply, score
 from bench.questions import Question, load
+from bot.formats.seed import parse_article_file
 from bot.models import FactKind
 from bot.service import SearchService
 from bot.text.normalize import tokens
@@ -171,10 +173,47 @@ async def measure(
     if dev:
         out["quality"] = score(dev, [replies[q.id] for q in dev])
         out["naive_quality"] = score(dev, [naive_replies[q.id] for q in dev])
+    out.update(await measure_updates(svc, knowledge))
     out["rss_end_mb"] = round(peak_rss_mb(), 1)
     out["load_avg_end"] = round(os.getloadavg()[0], 2)
     await svc.close()
     return out
+
+
+async def measure_updates(svc: SearchService, knowledge: Path, count: int = 5) -> dict[str, object]:
+    """Add new articles one at a time (what ``/add`` and a feed refresh do), then change and remove one:
+    wall time of each :meth:`SearchService.update_files` / :meth:`SearchService.update` (parse, index,
+    store, swap), with no full rebuild."""
+    paths = more_articles(knowledge, count + 1, seed=count)
+    add_ms: list[float] = []
+    for path in paths[:count]:
+        t = time.perf_counter()
+        report = await svc.update_files([path])
+        add_ms.append((time.perf_counter() - t) * 1000)
+        if len(report.added) != 1:
+            raise RuntimeError(f"adding {path.name} did not add one article: {report.added}")
+    # A changed article: the last one added, with the text of another new article under its URL.
+    changed = paths[count - 1].read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[1]
+    other = paths[count].read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[0]
+    paths[count].write_text(f"{other}\n{changed}\n", encoding="utf-8")
+    t = time.perf_counter()
+    report = await svc.update_files([paths[count]])
+    change_ms = (time.perf_counter() - t) * 1000
+    if len(report.updated) != 1:
+        raise RuntimeError(f"changing an article did not update one: {report.updated}")
+    t = time.perf_counter()
+    report = await svc.update([], remove=[changed])
+    remove_ms = (time.perf_counter() - t) * 1000
+    if report.removed != [changed]:
+        raise RuntimeError(f"removing an article did not remove it: {report.removed}")
+    # Back to the measured articles (the cold start that follows expects the same answers).
+    added = [u for u in (parse_article_file(p).url_str for p in paths[: count - 1]) if u != changed]
+    await svc.update([], remove=added)
+    return {
+        "add_one_ms": percentiles(add_ms),
+        "change_one_ms": round(change_ms, 1),
+        "remove_one_ms": round(remove_ms, 1),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,22 +14,21 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.ingest import collect_articles
 from bot.knowledge_dir import ensure_knowledge_dir
 from bot.messages import TOPIC_PROBLEMS
 from bot.models import IngestReport, ReloadReport
-from bot.news import TrialMatch, match_new_articles, topic_problem
-from bot.progress import TerminalProgress
 from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.render import answer_text
 from bot.service import ReloadError, SearchService
 from bot.storage import StorageError
-from bot.web.fetch import make_client
+
+if TYPE_CHECKING:  # fetching, feeds, news and progress bars load when a command needs them: `ask` starts fast
+    from bot.news import TrialMatch
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -281,6 +280,8 @@ async def _reload(settings: Settings) -> int:
     )
     failure: ReloadError | None = None
     try:
+        from bot.progress import TerminalProgress
+
         with TerminalProgress() as progress:
             report = await service.reload(settings.knowledge_dir, progress=progress.files)
     except ReloadError as exc:
@@ -304,6 +305,9 @@ async def _ingest(settings: Settings, targets: Sequence[str]) -> int:
         settings.db_path, settings.knowledge_dir, build_if_empty=False, busy_timeout=settings.db_busy_timeout_seconds
     )
     try:
+        from bot.progress import TerminalProgress
+        from bot.web.fetch import make_client
+
         async with make_client(settings) as client:
             with TerminalProgress() as progress:
                 report = await service.ingest(targets, client, settings, progress=progress.update, always_reload=True)
@@ -346,6 +350,10 @@ def trial_json(trial: TrialMatch) -> dict[str, Any]:
 
 
 async def _match(settings: Settings, topics: Sequence[str], targets: Sequence[str], as_json: bool) -> int:
+    from bot.ingest import collect_articles
+    from bot.news import match_new_articles, topic_problem
+    from bot.web.fetch import make_client
+
     for topic in topics:
         if (problem := topic_problem(topic, None)) is not None:
             print(f"lỗi: chủ đề {topic!r}: {TOPIC_PROBLEMS[problem]}", file=sys.stderr)

@@ -18,6 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.config import Settings
 from bot.formats.loader import LoadResult, Progress, load_files, load_folder
 from bot.formats.versions import change_of
@@ -148,14 +150,14 @@ class SearchService:
         service = cls(db, knowledge_dir)
         try:
             try:
-                data = await db.load_knowledge()
+                data = await db.load_knowledge(facts=False)
             except sqlite3.Error as exc:
                 raise classify(db.path, exc, busy_timeout) from None
             if data is not None and not built_by_this_version(data.meta) and not db.read_only:
                 log.warning("the index in %s was built by another version; rebuilding it", db_path)
                 data = None
             if data is not None:
-                service._snapshot = await asyncio.to_thread(Snapshot.from_data, data)
+                service._snapshot = await asyncio.to_thread(service._stored_snapshot, data)
                 service.generation = int(data.meta.get("generation", "0"))
             elif db.read_only:
                 raise StorageError(
@@ -169,7 +171,29 @@ class SearchService:
             raise
         return service
 
+    def _stored_snapshot(self, data: KnowledgeData) -> Snapshot:
+        """The snapshot of knowledge loaded without its facts: they are read from the database on demand."""
+        fact_article = (
+            np.concatenate([s.columns["article"] for s in data.fact_segments])
+            if data.fact_segments
+            else np.zeros(0, np.int32)
+        )
+        try:
+            reader = self.db.fact_reader(len(fact_article), fact_article)
+        except sqlite3.Error as exc:
+            raise classify(self.db.path, exc, BUSY_TIMEOUT) from None
+        return Snapshot.from_data(data, facts=reader)
+
+    def _reading_stored_facts(self, snapshot: Snapshot) -> Snapshot:
+        """``snapshot`` (just stored) reading its facts from the database: the built ones are let go."""
+        try:
+            return snapshot.with_facts(self.db.fact_reader(len(snapshot.facts), snapshot.fact_article))
+        except sqlite3.Error:  # e.g. an in-memory or vanished database: keep what is in memory
+            log.warning("cannot read facts back from %s; keeping them in memory", self.db.path)
+            return snapshot
+
     async def close(self) -> None:
+        self._snapshot = None
         await self.db.close()
 
     @property
@@ -207,16 +231,19 @@ class SearchService:
                 generation = await self.db.replace_knowledge(built.data)
             except Exception as exc:
                 raise ReloadError(f"could not store the new index: {exc}", built.report) from exc
-            self._snapshot = built.snapshot
+            self._snapshot = self._reading_stored_facts(built.snapshot)
+            report = built.report
+            del built  # the built facts (read back from the database from now on) and the blobs
+            await asyncio.to_thread(release_free_memory)
             self.generation = generation
             self.reloads += 1
-            log.info("reloaded %d articles, %d facts", len(built.report.loaded), built.report.facts)
+            log.info("reloaded %d articles, %d facts", len(report.loaded), report.facts)
         for listener in list(self._listeners):
             try:
-                listener(built.report)
+                listener(report)
             except Exception:  # a listener (e.g. scheduling news pushes) never fails the reload
                 log.exception("a reload listener failed")
-        return built.report
+        return report
 
     async def update(
         self, articles: Sequence[tuple[Article, str]], remove: Sequence[str] = (), report: ReloadReport | None = None
@@ -240,7 +267,7 @@ class SearchService:
                 generation = await self.db.apply_update(change.update)
             except Exception as exc:
                 raise ReloadError(f"could not store the change: {exc}", report) from exc
-            self._snapshot = change.snapshot
+            self._snapshot = self._reading_stored_facts(change.snapshot)
             self.generation = generation
             self.reloads += 1
             report.added = [a.url for a in change.added]

@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import numpy as np
+import numpy.typing as npt
 
+from bot.index.facts import FactTable, removed_fact
 from bot.index.stored import ARTICLE_INDEX, FACT_INDEX, FactRow, KnowledgeData, KnowledgeUpdate, segments_from_blobs
 from bot.models import ArticleRow
 
@@ -223,6 +228,57 @@ class DigestSetting:
     last_sent: datetime
 
 
+# Facts a StoredFacts reader keeps in memory after reading them (about 0.5 KB each).
+FACT_CACHE_SIZE = 20_000
+
+
+class StoredFacts(FactTable):
+    """The facts of stored knowledge, read by id when a question needs them, through their own
+    read-only connection.
+
+    The connection holds a read transaction from the moment the reader is made: in WAL mode it
+    goes on seeing the database as it was then, so a snapshot keeps reading its own facts while
+    a reload or an update commits new ones. It is closed when the reader is garbage-collected
+    (the snapshot replaced and no question using it any more).
+    """
+
+    def __init__(self, path: Path, size: int, owners: npt.NDArray[np.int32], immutable: bool = False) -> None:
+        uri = _read_only_uri(path) + ("&immutable=1" if immutable else "")
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        conn.execute("BEGIN")
+        conn.execute("SELECT 1 FROM facts LIMIT 1").fetchall()  # the read transaction starts here
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._size = size
+        self._owners = owners
+        self._cache: dict[int, FactRow] = {}
+        self._finalizer = weakref.finalize(self, conn.close)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: int | slice) -> Any:
+        found = self._cache.get(index) if isinstance(index, int) and index >= 0 else None
+        return found if found is not None else super().__getitem__(index)
+
+    def row(self, fact_id: int) -> FactRow:
+        found = self._cache.get(fact_id)
+        if found is not None:
+            return found
+        with self._lock:
+            got = self._conn.execute(
+                "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?", (fact_id,)
+            ).fetchone()
+        found = FactRow(*got) if got is not None else removed_fact(fact_id, int(self._owners[fact_id]))
+        if len(self._cache) >= FACT_CACHE_SIZE:
+            self._cache.clear()
+        self._cache[fact_id] = found
+        return found
+
+    def close(self) -> None:
+        self._finalizer()
+
+
 class Database:
     """One aiosqlite connection; all writes go through it."""
 
@@ -233,6 +289,7 @@ class Database:
         self._write_lock = asyncio.Lock()
         self.path = path
         self.read_only = read_only
+        self.immutable = False  # opened with immutable=1 (a read-only mount without the WAL's files)
         # When articles are seen, subscriptions made and digests sent (tests set a fake one).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -291,6 +348,7 @@ class Database:
             except sqlite3.Error as exc:
                 raise classify(path, exc, busy_timeout) from None
             db = cls(conn, path, read_only=True)
+            db.immutable = bool(options)
             try:
                 await db._check_integrity()
                 pending = await db._pending_migrations()
@@ -458,8 +516,15 @@ class Database:
                 raise
             return generation
 
-    async def load_knowledge(self) -> KnowledgeData | None:
-        """The stored knowledge (without the articles' paragraphs), or None when no reload has run yet."""
+    def fact_reader(self, size: int, owners: npt.NDArray[np.int32]) -> StoredFacts:
+        """The stored facts (``size`` ids, ``owners`` their articles' ids), read on demand as they are now."""
+        return StoredFacts(self.path, size, owners, immutable=self.immutable)
+
+    async def load_knowledge(self, facts: bool = True) -> KnowledgeData | None:
+        """The stored knowledge (without the articles' paragraphs), or None when no reload has run yet.
+
+        ``facts=False`` leaves the facts out (:meth:`fact_reader` reads them when needed).
+        """
         conn = self._conn
         async with conn.execute("SELECT key, value FROM meta") as cur:
             meta = {k: v for k, v in await cur.fetchall()}
@@ -474,10 +539,12 @@ class Database:
             ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows
         ]
         paragraphs: list[list[str]] = []  # stored for the record; answering never reads them back
-        async with conn.execute(
-            "SELECT id, article_id, position, kind, text, folded, features FROM facts ORDER BY id"
-        ) as cur:
-            facts = [FactRow(*r) for r in await cur.fetchall()]
+        fact_rows: list[FactRow] = []
+        if facts:
+            async with conn.execute(
+                "SELECT id, article_id, position, kind, text, folded, features FROM facts ORDER BY id"
+            ) as cur:
+                fact_rows = [FactRow(*r) for r in await cur.fetchall()]
         async with conn.execute("SELECT name, data FROM index_blobs") as cur:
             blobs = {name: bytes(data) for name, data in await cur.fetchall()}
         fact_segments = segments_from_blobs(FACT_INDEX, blobs)
@@ -486,7 +553,7 @@ class Database:
         return KnowledgeData(
             articles=articles,
             paragraphs=paragraphs,
-            facts=facts,
+            facts=fact_rows,
             fact_segments=[s for _, s in fact_segments],
             article_segments=[s for _, s in article_segments],
             meta=meta,

@@ -33,6 +33,9 @@ B = 0.75
 FREQUENT_MIN = 4096
 FREQUENT_SHARE = 0.02
 MAX_TF = 65535
+# The documents a question found are sorted out of its postings when there are fewer than
+# 1/SPARSE_RATIO of the documents' postings; above that, one pass over a mark per document is faster.
+SPARSE_RATIO = 4
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
@@ -340,8 +343,12 @@ class BM25Index:
 
         Only posting lists are read. A frequent term adds its weight to the documents the
         rarer terms found; when every term is frequent, all of them find documents. Each
-        document's weights are summed in the order of ``weighted_terms``, exactly as
-        :meth:`scores` sums them.
+        document's weights are summed in float64, the finding terms' in the order of
+        ``weighted_terms`` and then the frequent ones': where no term is frequent, exactly :meth:`scores`.
+
+        Which documents were found is worked out from the postings alone when they are few
+        beside the corpus (a sort of them), else with one mark per document (a pass over the
+        corpus beats sorting that many postings); both give the same result.
         """
         raw: list[tuple[IntArray, npt.NDArray[np.uint16], float]] = []
         for term, qw in weighted_terms:
@@ -354,25 +361,35 @@ class BM25Index:
         finding = [len(ids) <= cap for ids, _, _ in raw]
         if not any(finding):
             finding = [True] * len(raw)
-        found = np.unique(np.concatenate([ids for (ids, _, _), f in zip(raw, finding, strict=True) if f]))
-        slots: list[npt.NDArray[np.intp]] = []
-        weights: list[FloatArray] = []
-        for (ids, tfs, qw), finds in zip(raw, finding, strict=True):
-            idf = self._idf32(len(ids))
-            if finds:
-                slot = np.searchsorted(found, ids)
-                w = self._weigh(ids, tfs, idf)
-            else:
+        first = [(ids, tfs, qw) for (ids, tfs, qw), f in zip(raw, finding, strict=True) if f]
+        then = [(ids, tfs, qw) for (ids, tfs, qw), f in zip(raw, finding, strict=True) if not f]
+        cat = np.concatenate([ids for ids, _, _ in first])
+        weights = np.concatenate([self._weigh(ids, tfs, self._idf32(len(ids))) * np.float32(qw)
+                                  for ids, tfs, qw in first])  # fmt: skip
+        # Both ways sum each document's weights in float64 in the order of `cat`: the same floats.
+        if len(cat) * SPARSE_RATIO < self.size:
+            found = np.sort(cat)
+            keep = np.empty(len(found), np.bool_)
+            keep[0] = True
+            np.not_equal(found[1:], found[:-1], out=keep[1:])
+            found = found[keep]
+            summed = np.bincount(np.searchsorted(found, cat), weights=weights, minlength=len(found))
+        else:
+            dense = np.bincount(cat, weights=weights, minlength=self.size)
+            found = np.flatnonzero(dense > 0).astype(np.int32)
+            summed = dense[found]
+        if then:
+            slots: list[npt.NDArray[np.intp]] = []
+            extra: list[FloatArray] = []
+            for ids, tfs, qw in then:
                 at = np.searchsorted(ids, found)
                 at[at == len(ids)] = 0
-                hit = ids[at] == found
-                slot = np.flatnonzero(hit)
+                hit = np.flatnonzero(ids[at] == found)
                 at = at[hit]
-                w = self._weigh(ids[at], tfs[at], idf)
-            slots.append(slot)
-            weights.append(w * np.float32(qw))
-        summed = np.bincount(np.concatenate(slots), weights=np.concatenate(weights), minlength=len(found))
-        return found.astype(np.int32, copy=False), summed.astype(np.float32)
+                slots.append(hit)
+                extra.append(self._weigh(ids[at], tfs[at], self._idf32(len(ids))) * np.float32(qw))
+            summed = summed + np.bincount(np.concatenate(slots), weights=np.concatenate(extra), minlength=len(found))
+        return found, summed.astype(np.float32)
 
     def scores(self, weighted_terms: Iterable[tuple[str, float]]) -> FloatArray:
         """BM25 score of every document slot (dense; the reference :meth:`sparse_scores` is checked against)."""

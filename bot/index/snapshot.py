@@ -6,6 +6,7 @@ question reads one snapshot from start to end, so a reload never changes an answ
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.index.bm25 import BM25Index
+from bot.index.facts import FactList, FactTable, removed_fact
 from bot.index.stored import FactRow, KnowledgeData
 from bot.models import ArticleRow, FactKind
 from bot.text.lexicon import Lexicon
@@ -26,10 +28,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def removed_article(article_id: int) -> ArticleRow:
     """What stands in the slot of an article that was removed (never shown: it is not live)."""
     return ArticleRow(article_id, "", "", "", _EPOCH, None, None, None, "", "")
-
-
-def removed_fact(fact_id: int, article_id: int) -> FactRow:
-    return FactRow(fact_id, article_id, 0, "removed", "", "", 0)
 
 
 # Facts whose term sets are kept between questions (about 2-4 KB each).
@@ -59,6 +57,8 @@ class SnapshotCache:
         # fact id -> its syllables and syllable pairs / its tone-canonical syllables with marks
         self.terms: dict[int, frozenset[str]] = {}
         self.accents: dict[int, frozenset[str]] = {}
+        # article id -> the folded syllables and pairs of its title and caption
+        self.headlines: dict[int, frozenset[str]] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +71,7 @@ class Snapshot:
 
     articles: list[ArticleRow]
     live: npt.NDArray[np.bool_]  # per article
-    facts: list[FactRow]
+    facts: FactTable
     fact_article: npt.NDArray[np.int32]
     answerable: npt.NDArray[np.bool_]
     headline_facts: npt.NDArray[np.int32]  # ids of titles and captions (not answers)
@@ -87,8 +87,6 @@ class Snapshot:
     built_at: str
     stamps: npt.NDArray[np.float64]  # per article: its publication time (seconds)
     recency: npt.NDArray[np.float32]
-    # Folded syllables of each article's title and caption (what the article is about).
-    headline_tokens: list[frozenset[str]]
     # Capitalised names (folded, space-joined) -> the articles that mention them.
     names: dict[str, tuple[int, ...]]
     # Syllable with diacritics (tone-canonical) -> how many live articles use it.
@@ -98,6 +96,21 @@ class Snapshot:
     # Titles of the newest articles first (for "not answered": what the bot does know).
     newest_titles: tuple[str, ...]
     cache: SnapshotCache
+
+    def headline_tokens(self, article: int) -> frozenset[str]:
+        """Folded syllables and pairs of the article's title and caption (what it is about); cached."""
+        found = self.cache.headlines.get(article)
+        if found is None:
+            out: set[str] = set()
+            start, end = int(self.article_starts[article]), int(self.article_starts[article + 1])
+            for fact in range(start, min(end, start + 2)):  # the title, then the caption if any
+                row = self.facts[fact]
+                if row.kind not in (FactKind.BODY.value, "removed"):
+                    toks = row.folded.split()
+                    out.update(toks, bigrams(toks))
+            found = frozenset(out)
+            _remember(self.cache.headlines, article, found)
+        return found
 
     def fact_accents(self, fact: int) -> frozenset[str]:
         """The tone-canonical syllables with diacritics of one fact (computed, cached for recent facts)."""
@@ -128,21 +141,26 @@ class Snapshot:
         return out
 
     @classmethod
-    def from_data(cls, data: KnowledgeData) -> Snapshot:
-        """The snapshot of a full build, or of stored knowledge (whose removed ids are gaps)."""
+    def from_data(cls, data: KnowledgeData, facts: FactTable | None = None) -> Snapshot:
+        """The snapshot of a full build, or of stored knowledge (whose removed ids are gaps).
+
+        ``facts`` replaces ``data.facts`` (e.g. facts read from the database on demand).
+        """
         fact_segments = tuple(data.fact_segments)
         article_segments = tuple(data.article_segments)
         n_facts = fact_segments[-1].end if fact_segments else 0
         n_articles = article_segments[-1].end if article_segments else 0
-        facts: list[FactRow] = list(data.facts)
         articles: list[ArticleRow] = list(data.articles)
         fact_article = (np.concatenate([s.columns["article"] for s in fact_segments])
                         if fact_segments else np.zeros(0, np.int32))  # fmt: skip
-        if len(facts) != n_facts:  # gaps: removed facts
-            slots: list[FactRow | None] = [None] * n_facts
-            for f in facts:
-                slots[f.id] = f
-            facts = [f if f is not None else removed_fact(i, int(fact_article[i])) for i, f in enumerate(slots)]
+        if facts is None:
+            rows = list(data.facts)
+            if len(rows) != n_facts:  # gaps: removed facts
+                slots: list[FactRow | None] = [None] * n_facts
+                for f in rows:
+                    slots[f.id] = f
+                rows = [f if f is not None else removed_fact(i, int(fact_article[i])) for i, f in enumerate(slots)]
+            facts = FactList(rows)
         if len(articles) != n_articles:
             by_id: list[ArticleRow | None] = [None] * n_articles
             for a in articles:
@@ -155,11 +173,6 @@ class Snapshot:
         article_index = BM25Index(article_segments, None if live.all() else live, dead_df["article"])
         kinds = (np.concatenate([s.columns["answerable"] for s in fact_segments]).astype(np.bool_)
                  if fact_segments else np.zeros(0, np.bool_))  # fmt: skip
-        headlines: list[set[str]] = [set() for _ in articles]
-        for f in facts:
-            if f.kind not in (FactKind.BODY.value, "removed"):
-                toks = f.folded.split()
-                headlines[f.article_id].update(toks, bigrams(toks))
         stamps = np.array([a.published.timestamp() for a in articles], dtype=np.float64)
         accents = {k: int(v) for k, v in json.loads(data.meta.get("accents", "{}")).items()}
         return cls.assemble(
@@ -176,11 +189,16 @@ class Snapshot:
             lexicon=Lexicon.from_dict(json.loads(data.meta.get("lexicon", "{}"))),
             built_at=data.meta.get("built_at", ""),
             stamps=stamps,
-            headline_tokens=[frozenset(h) for h in headlines],
             names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
             accents=accents,
             cache=SnapshotCache(),
         )
+
+    def with_facts(self, facts: FactTable) -> Snapshot:
+        """The same snapshot reading its facts from ``facts`` (which must hold the same rows)."""
+        if len(facts) != len(self.facts):
+            raise ValueError(f"{len(facts)} facts given for a snapshot of {len(self.facts)}")
+        return dataclasses.replace(self, facts=facts)
 
     @classmethod
     def assemble(
@@ -188,7 +206,7 @@ class Snapshot:
         *,
         articles: list[ArticleRow],
         live: npt.NDArray[np.bool_],
-        facts: list[FactRow],
+        facts: FactTable,
         fact_article: npt.NDArray[np.int32],
         answerable: npt.NDArray[np.bool_],
         headline_facts: npt.NDArray[np.int32],
@@ -199,7 +217,6 @@ class Snapshot:
         lexicon: Lexicon,
         built_at: str,
         stamps: npt.NDArray[np.float64],
-        headline_tokens: list[frozenset[str]],
         names: dict[str, tuple[int, ...]],
         accents: Mapping[str, int],
         cache: SnapshotCache,
@@ -227,7 +244,6 @@ class Snapshot:
             built_at=built_at,
             stamps=stamps,
             recency=article_recency[fact_article] if len(fact_article) else np.zeros(0, np.float32),
-            headline_tokens=headline_tokens,
             names=names,
             accents=dict(accents),
             accented_vocab=frozenset(k for k, v in accents.items() if v > 0),

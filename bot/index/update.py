@@ -26,7 +26,7 @@ from bot.index.build import (
     accented_syllables,
     fact_terms,
 )
-from bot.index.snapshot import Snapshot, removed_article, removed_fact
+from bot.index.snapshot import Snapshot, removed_article
 from bot.index.stored import (
     ARTICLE_INDEX,
     DEAD_DF,
@@ -38,7 +38,6 @@ from bot.index.stored import (
     segment_prefix,
 )
 from bot.models import Article, ArticleRow, FactKind
-from bot.text.normalize import bigrams
 
 # Trailing segments smaller than 1/SMALL_SHARE of a full build's segment are "small";
 # more than MERGE_AFTER of them are merged into one (a merge reads at most that many small segments).
@@ -171,36 +170,24 @@ def apply_changes(snap: Snapshot, articles: Sequence[tuple[Article, str]], remov
 
     rows = list(snap.articles) + part.articles
     live = np.concatenate([snap.live, np.ones(len(part.articles), np.bool_)])
-    facts = list(snap.facts) + part.facts
     fact_article = np.concatenate([snap.fact_article, np.array([f.article_id for f in part.facts], np.int32)])
     new_kinds = np.array([f.kind == FactKind.BODY.value for f in part.facts], np.bool_)
     answerable = np.concatenate([snap.answerable, new_kinds])
     new_headlines = np.array([f.id for f in part.facts if f.kind != FactKind.BODY.value], np.int32)
     headline_facts = np.concatenate([snap.headline_facts, new_headlines])
-    headline_tokens = list(snap.headline_tokens) + [frozenset()] * len(part.articles)
-    tokens_of: dict[int, set[str]] = {}
-    for f in part.facts:
-        if f.kind != FactKind.BODY.value:
-            toks = f.folded.split()
-            tokens_of.setdefault(f.article_id, set()).update(toks, bigrams(toks))
-    for article_id, headline in tokens_of.items():
-        headline_tokens[article_id] = frozenset(headline)
     for article_id in gone:
         rows[article_id] = removed_article(article_id)
         live[article_id] = False
-        headline_tokens[article_id] = frozenset()
     if dead_facts:
         dead = np.array(dead_facts, np.int64)
         answerable[dead] = False
         headline_facts = headline_facts[~np.isin(headline_facts, dead)]
-        for fact_id in dead_facts:
-            facts[fact_id] = removed_fact(fact_id, int(fact_article[fact_id]))
     stamps = np.concatenate([snap.stamps, np.array([a.published.timestamp() for a in part.articles], np.float64)])
     built_at = snap.built_at
     snapshot = Snapshot.assemble(
         articles=rows,
         live=live,
-        facts=facts,
+        facts=snap.facts.changed(part.facts, {f: int(fact_article[f]) for f in dead_facts}),
         fact_article=fact_article,
         answerable=answerable,
         headline_facts=headline_facts,
@@ -211,7 +198,6 @@ def apply_changes(snap: Snapshot, articles: Sequence[tuple[Article, str]], remov
         lexicon=lexicon,
         built_at=built_at,
         stamps=stamps,
-        headline_tokens=headline_tokens,
         names=names,
         accents=accents,
         cache=snap.cache,  # ids are never reused: what it remembers of a fact stays true

@@ -104,6 +104,23 @@ PAIR_SEEDS = 3
 OFF_TOPIC_COVERAGE = 0.25
 
 
+def _lookup(
+    ids: npt.NDArray[np.int32], values: npt.NDArray[np.float32], keys: npt.NDArray[np.int32]
+) -> npt.NDArray[np.float32]:
+    """``values`` at ``keys`` in the ascending ``ids`` (0 where a key is not among them)."""
+    if not len(ids):
+        return np.zeros(len(keys), np.float32)
+    at = np.searchsorted(ids, keys)
+    at[at == len(ids)] = 0
+    return np.where(ids[at] == keys, values[at], np.float32(0))
+
+
+def _score_of(ids: npt.NDArray[np.int32], values: npt.NDArray[np.float32], key: int) -> float:
+    """The value of one id in the ascending ``ids`` (0.0 when absent)."""
+    at = int(np.searchsorted(ids, key))
+    return float(values[at]) if at < len(ids) and int(ids[at]) == key else 0.0
+
+
 @dataclass(frozen=True)
 class _Unit:
     tokens: tuple[str, ...]
@@ -357,7 +374,7 @@ class Searcher:
         fid = span[0]
         row = snap.facts[fid]
         article = row.article_id
-        headline = snap.headline_tokens[article]
+        headline = snap.headline_tokens(article)
         if len(span) == 1:
             fact_terms = snap.fact_terms(fid)
             accents = snap.fact_accents(fid) if plan.accented else frozenset()
@@ -509,7 +526,6 @@ class Searcher:
         scored, found_scores = scored[keep], found_scores[keep]
         if not len(scored):
             return None
-        fact_score = dict(zip(scored.tolist(), found_scores.tolist(), strict=True))
         fmax = float(found_scores.max())
         # The names the question gives (a province, a ministry, a person) weigh more in choosing the
         # article: among near-copies of one story, they are what tells the right one apart.
@@ -519,15 +535,9 @@ class Searcher:
         art_ids, art_found = snap.article_index.sparse_scores(art_terms)
         amax = float(art_found.max()) if len(art_found) else 1.0
         amax = amax or 1.0
-        owners = snap.fact_article[scored]
-        at = np.searchsorted(art_ids, owners)
-        at[at == len(art_ids)] = 0
-        owner_scores = (
-            np.where(art_ids[at] == owners, art_found[at], np.float32(0))
-            if len(art_ids)
-            else np.zeros(len(owners), np.float32)
-        )
-        art_score = dict(zip(art_ids.tolist(), art_found.tolist(), strict=True))
+        owner_scores = _lookup(art_ids, art_found, snap.fact_article[scored])
+        fact_score = functools.partial(_score_of, scored, found_scores)
+        art_score = functools.partial(_score_of, art_ids, art_found)
         combined = found_scores / fmax + ARTICLE_WEIGHT * (owner_scores / amax)
         cand_ids = scored[top_k(combined, CANDIDATES)]
         q = self._question(plan)
@@ -542,7 +552,7 @@ class Searcher:
         found: list[tuple[int, tuple[int, ...], tuple[str, ...], frozenset[str]]] = []
         ids = cand_ids.tolist()
         spans: list[tuple[int, tuple[int, ...], float, int]] = [
-            (fid, (fid,), fact_score[fid] / fmax, rank) for rank, fid in enumerate(ids)
+            (fid, (fid,), fact_score(fid) / fmax, rank) for rank, fid in enumerate(ids)
         ]
         # The best few facts also stand as pairs with each neighbour: the answer is often in the
         # sentence right before or after the one holding the question's words.
@@ -550,10 +560,10 @@ class Searcher:
             for other in (fid - 1, fid + 1):
                 if self._pairable(fid, other):
                     pair = (min(fid, other), max(fid, other))
-                    best = max(fact_score[fid], fact_score.get(other, 0.0)) / fmax
+                    best = max(fact_score(fid), fact_score(other)) / fmax
                     spans.append((fid, pair, best, rank))
         for fid, span, lex_fact, rank in spans:
-            first_stage = (lex_fact, art_score.get(int(snap.fact_article[fid]), 0.0) / amax, rank)
+            first_stage = (lex_fact, art_score(int(snap.fact_article[fid])) / amax, rank)
             feats, matched, absent = self._features(plan, q, span, first_stage, in_article=in_article, local=local)
             rows.append(feats)
             found.append((fid, span if len(span) > 1 else (), matched, absent))

@@ -160,3 +160,22 @@ async def test_unwritable_knowledge_folder_is_reported_not_raised(settings: Sett
         report = await ingest([str(FIXTURES / "page_chuyen_doi_so.html")], blocked, client, settings)
     assert report.written == 0
     assert "cannot write" in report.skipped[0].reason
+
+
+async def test_ingest_indexes_only_what_it_wrote_never_a_full_rebuild(
+    service: SearchService, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_full_rebuild(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ingest rebuilt the whole index")
+
+    monkeypatch.setattr(service, "reload", no_full_rebuild)
+    async with _offline_client() as client:
+        report = await service.ingest([str(FIXTURES / "page_chuyen_doi_so.html")], client, settings)
+    assert report.reload_error is None
+    assert report.added == [KON_TUM]
+    assert report.reload is not None
+    assert report.reload.added == [KON_TUM]
+    assert SEED in report.reload.unchanged
+    answer = await service.ask("Kon Tum đẩy mạnh chuyển đổi số")
+    assert answer.answered
+    assert answer.results[0].url == KON_TUM
