@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,6 +59,11 @@ class SnapshotCache:
         self.accents: dict[int, frozenset[str]] = {}
         # article id -> the folded syllables and pairs of its title and caption
         self.headlines: dict[int, frozenset[str]] = {}
+
+
+def syllables(terms: Iterable[str]) -> list[str]:
+    """The single syllables among index terms (not pairs, not numbers): what typos are repaired to."""
+    return [t for t in terms if "_" not in t and not t[:1].isdigit()]
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,6 +225,7 @@ class Snapshot:
         names: dict[str, tuple[int, ...]],
         accents: Mapping[str, int],
         cache: SnapshotCache,
+        vocabulary: list[str] | None = None,
     ) -> Snapshot:
         """A snapshot from its parts; what follows from them (recency, vocabulary ...) is derived here."""
         live_stamps = stamps[live]
@@ -240,7 +246,7 @@ class Snapshot:
             fact_numbers=fact_numbers,
             article_numbers=article_numbers,
             lexicon=lexicon,
-            vocabulary=[t for t in fact_index.terms() if "_" not in t and not t[:1].isdigit()],
+            vocabulary=vocabulary if vocabulary is not None else syllables(fact_index.terms()),
             built_at=built_at,
             stamps=stamps,
             recency=article_recency[fact_article] if len(fact_article) else np.zeros(0, np.float32),
