@@ -52,6 +52,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--workdir", type=Path, help="keep the generated folders here instead of a temp dir")
     ap.add_argument("--timeout", type=float, default=1200, help="seconds allowed per size")
     ap.add_argument(
+        "--naive-questions",
+        type=int,
+        default=25,
+        help="the naive scan is timed on about this many questions at the sizes of --naive-sample-from",
+    )
+    ap.add_argument("--naive-sample-from", type=int, default=500_000,
+                    help="from this many facts on, time the naive scan on a sample of the questions (it takes "
+                         "seconds a question)")  # fmt: skip
+    ap.add_argument(
         "--pipeline",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -128,7 +137,8 @@ def run_size(n_facts: int, args: argparse.Namespace, work: Path, peers: Sequence
     proc = subprocess.run(
         [sys.executable, "-m", "bench.worker", "--knowledge", str(folder / "knowledge"), "--db",
          str(folder / "kb.sqlite3"), "--questions", str(folder / "questions.json"), "--out", str(out),
-         "--repeats", str(args.repeats), *(["--facts-out", str(folder / "facts.json")] if peers else [])],
+         "--repeats", str(args.repeats), *(["--facts-out", str(folder / "facts.json")] if peers else []),
+         "--naive-questions", str(args.naive_questions if n_facts >= args.naive_sample_from else 0)],
         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=args.timeout, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
@@ -208,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["targets"] = targets
         print("\ntargets (one core):")
         for key, t in targets.items():
-            print(f"  {key:14} {t['value']:>9} at {t['facts']} facts (target {t['target']} at {t['target_facts']})"
+            print(f"  {key:22} {t['value']:>9} at {t['facts']} facts (target {t['target']} at {t['target_facts']})"
                   f" {'met' if t['met'] else 'MISSED'}")  # fmt: skip
     if args.pipeline or args.pipeline_only:
         print(f"\n- bot pipeline: {args.users} users x {args.per_user} questions ...", flush=True)
