@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.report import TARGETS, metric
+from bench.report import TARGETS, Target, metric
 
 # (title, y label, [(metric, legend label, marker)])
 PANELS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
@@ -72,7 +72,9 @@ def plot(results: Sequence[Mapping[str, Any]], out: Path, title: str | None = No
     if not results:
         raise ValueError("no results to plot")
     facts = [int(r["facts"]) for r in results]
-    targets = {t.key: t for t in TARGETS}
+    targets: dict[str, list[Target]] = {}
+    for t in TARGETS:
+        targets.setdefault(t.key, []).append(t)
     x_hi = max([*facts, *(t.facts for t in TARGETS)])
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), layout="constrained")
     for ax, (name, unit, lines) in zip(axes.flat, PANELS, strict=True):
@@ -82,11 +84,12 @@ def plot(results: Sequence[Mapping[str, Any]], out: Path, title: str | None = No
             if xs:
                 ax.plot(xs, ys, marker=marker, label=label)
                 drawn = True
-            target = targets.get(key)
-            if target is not None:
-                ax.axhline(target.limit, linestyle="--", linewidth=1, color="tab:red",
-                           label=f"target {target.op} {target.limit:g} at {_facts_label(target.facts)} facts")  # fmt: skip
-                ax.plot([target.facts], [target.limit], marker="|", markersize=14, color="tab:red")
+            for target, color in zip(targets.get(key, []), ("tab:red", "tab:purple", "tab:brown"), strict=False):
+                # A short dashed segment around the size the target applies at, with a tick on it.
+                ax.plot([target.facts / 3, target.facts * 3], [target.limit, target.limit], linestyle="--",
+                        linewidth=1, color=color,
+                        label=f"target {target.op} {target.limit:g} at {_facts_label(target.facts)} facts")  # fmt: skip
+                ax.plot([target.facts], [target.limit], marker="|", markersize=14, color=color)
                 drawn = True
         if not drawn:
             ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes, color="grey")
