@@ -62,12 +62,16 @@ _IY = re.compile(r"\b(b|c|d|g|gh|h|k|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)y\b
 _TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
 
 
+# Either of the above: one scan tells whether the (rare) substitutions are needed at all.
+_CONTROL_OR_INVISIBLE = re.compile(f"{_CONTROL.pattern}|{_INVISIBLE.pattern}")
+
+
 def clean(text: str) -> str:
     """NFC, without invisible/control characters, single plain spaces, stripped."""
-    text = _CONTROL.sub(" ", text)
-    text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text).strip()
+    if _CONTROL_OR_INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", _CONTROL.sub(" ", text))
+    # str.split() splits at exactly the characters ``\s`` matches: runs become one space, ends stripped.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def has_vietnamese_marks(text: str) -> bool:
