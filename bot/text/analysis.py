@@ -360,14 +360,20 @@ def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
     return names
 
 
-def name_keys(names: Sequence[Phrase]) -> set[str]:
-    """Every run of two or more consecutive syllables of each name, space-joined (the names index keys)."""
-    return {
-        " ".join(name[start : start + size])
-        for name in names
-        for size in range(2, len(name) + 1)
-        for start in range(len(name) - size + 1)
-    }
+def name_keys(names: Sequence[Phrase]) -> tuple[str, ...]:
+    """Every run of two or more consecutive syllables of each name, space-joined (the names index keys).
+
+    In the order the build has always added them (name by name, shorter runs first, left to right),
+    each once: the stored names map keeps that order.
+    """
+    return tuple(
+        dict.fromkeys(
+            " ".join(name[start : start + size])
+            for name in names
+            for size in range(2, len(name) + 1)
+            for start in range(len(name) - size + 1)
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +388,7 @@ class FactAnalysis:
     accented: tuple[str, ...]  # accented(text, ...).split(): tone-canonical syllables that carry marks
 
     @property
-    def name_keys(self) -> set[str]:
+    def name_keys(self) -> tuple[str, ...]:
         return name_keys(self.names)
 
 
