@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
 
 from bot.text.lexicon import Lexicon, Phrase
-from bot.text.normalize import clean, has_vietnamese_marks, token_pairs, tokens, tone_canonical
+from bot.text.normalize import (
+    clean,
+    has_vietnamese_marks,
+    join_phrases,
+    marked_words,
+    token_pairs,
+    tokens,
+    tone_canonical,
+    word_tokens,
+)
 
 
 class Feature(IntFlag):
@@ -60,13 +70,23 @@ _INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 # A number, possibly with decimal/thousand separators and "/" or "-" parts (8/3, 02/02/2024, 2023-2025, 21/63).
 _NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*(?:\s*[/–-]\s*\d+(?:[.,]\d+)*)*")
 _NUMBER_PARTS = re.compile(r"\s*[/–-]\s*")
-# Words before a number that make it a date, a period or a document number rather than a quantity.
-_NOT_QUANTITY_BEFORE = re.compile(r"(năm|giai đoạn|tháng|ngày|quý|đề án|số|nghị định|quyết định|nghị quyết)\s*$")
+# Words before a number that make it a date, a period or a document number rather than a quantity
+# (the lower-cased text before the number ends with one, white space after it allowed).
+_NOT_QUANTITY_BEFORE = tuple("năm|giai đoạn|tháng|ngày|quý|đề án|số|nghị định|quyết định|nghị quyết".split("|"))
+
+
+def _first_letters(alternatives: str) -> str:
+    """The first characters of ``a|b|c``, for a look-ahead that skips positions no alternative can start at.
+
+    Such a look-ahead only rules out positions where the alternation cannot match, so a search
+    finds a match exactly when it did without it (it is just faster).
+    """
+    return "".join(sorted({a[0] for a in alternatives.split("|")}))
 
 
 def _is_quantity(number: str, before: str) -> bool:
     """Whether a number in text states a quantity (not a date like 8/3, a year range, or "năm 2023")."""
-    if _NOT_QUANTITY_BEFORE.search(before.lower()):
+    if before.lower().rstrip().endswith(_NOT_QUANTITY_BEFORE):
         return False
     parts = _NUMBER_PARTS.split(number)
     if all(p.isdigit() for p in parts):
@@ -82,8 +102,8 @@ def _has_quantity(text: str) -> bool:
 
 
 _HAS_DATE = re.compile(
-    r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|từ|trước|sau|đến)\s+\d{1,2}\b|\b(quý|tháng)\s+[IVX\d]+\b"
-    r"|\b(năm|thế kỷ|thập niên|thập kỷ)\s+[IVX\d]+\b|\b(1[0-9]\d\d|20\d\d)\b",
+    r"\b(?=[\dntsđq])(?:\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|từ|trước|sau|đến)\s+\d{1,2}\b|\b(quý|tháng)\s+[IVX\d]+\b"
+    r"|\b(năm|thế kỷ|thập niên|thập kỷ)\s+[IVX\d]+\b|\b(1[0-9]\d\d|20\d\d)\b)",
     re.IGNORECASE,
 )
 # A capitalised word that does not open the sentence (nor follows a full stop or a colon).
@@ -94,11 +114,16 @@ _SURNAMES = (
     "Lương|Hà|Tạ|Chu|Thái|Tô|Quách|Vương|Kiều|Triệu|Phùng|Lưu|Tăng|Nông|Lò|La|Kim|Đàm|Châu|Giang|Khổng|Lã|Mạc|"
     "Thân|Tống|Tôn|Từ|Nghiêm|Âu|Diệp|Hứa|Lục|Mã|Quan|Thạch|Bế|Hầu|Ninh|Doãn|Trình|Bạch|Lại|Khúc|Hàn|Văn|Y"
 )
-_PERSON = re.compile(rf"\b(đồng chí|ông|bà|Đồng chí|Ông|Bà)\s+{_CAP}|\b({_SURNAMES})(\s+{_CAP}){{1,3}}\b")
-_ORG = re.compile(
-    r"\b(Sở|Bộ|Ban|Ủy ban|UBND|HĐND|Trung tâm|Công an|Văn phòng|Cục|Tổng cục|Viện|Tòa án|Kho bạc|Chi cục|"
-    r"Thanh tra|Hội đồng|Quốc hội|Chính phủ|Tỉnh ủy|Huyện ủy|Thành ủy|huyện|thị xã|thành phố|xã|tỉnh)\s+[A-ZĐÀ-ỸẠ-Ỹ]"
+_ADDRESS = "đồng chí|ông|bà|Đồng chí|Ông|Bà"
+_PERSON = re.compile(
+    rf"\b(?=[{_first_letters(_ADDRESS)}])({_ADDRESS})\s+{_CAP}"
+    rf"|\b(?=[{_first_letters(_SURNAMES)}])({_SURNAMES})(\s+{_CAP}){{1,3}}\b"
 )
+_BODIES = (
+    "Sở|Bộ|Ban|Ủy ban|UBND|HĐND|Trung tâm|Công an|Văn phòng|Cục|Tổng cục|Viện|Tòa án|Kho bạc|Chi cục|"
+    "Thanh tra|Hội đồng|Quốc hội|Chính phủ|Tỉnh ủy|Huyện ủy|Thành ủy|huyện|thị xã|thành phố|xã|tỉnh"
+)
+_ORG = re.compile(rf"\b(?=[{_first_letters(_BODIES)}])({_BODIES})\s+[A-ZĐÀ-ỸẠ-Ỹ]")
 
 
 def fact_features(text: str) -> Feature:
@@ -242,48 +267,145 @@ def place_names(toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
 
 
 # A ministry, department or office named by its field: "Bộ Tư pháp", "Sở Nội vụ", "Văn phòng Chính phủ".
-_BODY = re.compile(r"\b(Bộ|Sở|Cục|Tổng cục|Văn phòng|Ủy ban|Ban) ([A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]+(?: [a-zà-ỹđ]+)?)\b")
+_BODY_KINDS = ("Bộ", "Sở", "Cục", "Tổng cục", "Văn phòng", "Ủy ban", "Ban")
+_BODY = re.compile(rf"\b({'|'.join(_BODY_KINDS)}) ([A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]+(?: [a-zà-ỹđ]+)?)\b")
+_BODY_HINTS = tuple(f"{k} " for k in _BODY_KINDS)  # one of these is in every match: a cheap test first
 
 
 def body_names(text: str) -> list[Phrase]:
     """Named public bodies, with the word that says which kind ("bộ tư pháp" is not "sở tư pháp")."""
+    if not any(hint in text for hint in _BODY_HINTS):
+        return []
     return [tuple(tokens(m.group(0))) for m in _BODY.finditer(text)]
 
 
+@dataclass(frozen=True, slots=True)
+class _PieceWords:
+    """The letter runs of one space-free piece of text, as :func:`capitalised_names` sees them."""
+
+    words: tuple[tuple[str, bool], ...]  # (word, capitalised and not all-caps)
+    starts: bool  # the first word opens the piece
+    ends: bool  # the last word closes the piece
+    has_cap: bool
+
+
+def _piece_words(piece: str) -> _PieceWords:
+    matches = list(_WORD.finditer(piece))
+    words = tuple((w, w[:1].isupper() and not w.isupper()) for w in (m.group(0) for m in matches))
+    return _PieceWords(
+        words=words,
+        starts=bool(matches) and matches[0].start() == 0,
+        ends=bool(matches) and matches[-1].end() == len(piece),
+        has_cap=any(cap for _, cap in words),
+    )
+
+
+# A pure memo cache (see bot.text.normalize): bounded, long pieces are not cached.
+_cached_piece_words = functools.lru_cache(maxsize=1 << 16)(_piece_words)
+
+
+def _flush_run(run: list[str], lexicon: Lexicon, names: list[Phrase]) -> None:
+    """Add the names in one run of adjacent capitalised words to ``names``."""
+    start = 0
+    while start < len(run) and run[start].casefold() in _TITLE_WORDS:
+        start += 1  # "Trưởng Ban Chỉ đạo", "Sở Tư pháp": titles and institutions, not names
+    if len(run) - start >= 2:
+        toks = tuple(t for w in run[start:] for t in word_tokens(w))
+        if not lexicon.abbreviations.find(toks):
+            # A known place inside the run ("Index Quảng Trị") is a name of its own, and so
+            # is what is left on either side of it when that is still two words or more.
+            cut = 0
+            for begin, end, _ in lexicon.places.find(toks):
+                if begin - cut >= 2:
+                    names.append(toks[cut:begin])
+                names.append(toks[begin:end])
+                cut = end
+            if len(toks) - cut >= 2:
+                names.append(toks[cut:])
+
+
 def capitalised_names(text: str, lexicon: Lexicon) -> list[Phrase]:
-    """Runs of two or more capitalised words (not all-caps abbreviations), and named bodies."""
+    """Runs of two or more capitalised words (not all-caps abbreviations), and named bodies.
+
+    Two capitalised words are in one run when exactly one space separates them.  The text is
+    read piece by piece (split at single spaces) through a memo cache of each piece's words:
+    a word opening a piece follows the previous piece's last word with exactly one space
+    between them only when that word closed its piece.
+    """
     names: list[Phrase] = body_names(text)
     run: list[str] = []
-
-    def flush() -> None:
-        start = 0
-        while start < len(run) and run[start].casefold() in _TITLE_WORDS:
-            start += 1  # "Trưởng Ban Chỉ đạo", "Sở Tư pháp": titles and institutions, not names
-        if len(run) - start >= 2:
-            toks = tuple(tokens(" ".join(run[start:])))
-            if not lexicon.abbreviations.find(toks):
-                # A known place inside the run ("Index Quảng Trị") is a name of its own, and so
-                # is what is left on either side of it when that is still two words or more.
-                cut = 0
-                for begin, end, _ in lexicon.places.find(toks):
-                    if begin - cut >= 2:
-                        names.append(toks[cut:begin])
-                    names.append(toks[begin:end])
-                    cut = end
-                if len(toks) - cut >= 2:
-                    names.append(toks[cut:])
-        run.clear()
-
-    last_end = 0
-    for m in _WORD.finditer(text):
-        word = m.group(0)
-        adjacent = bool(run) and text[last_end : m.start()] == " "
-        last_end = m.end()
-        if word[:1].isupper() and not word.isupper():
-            if not adjacent:
-                flush()
-            run.append(word)
-        else:
-            flush()
-    flush()
+    prev_ends = False
+    for piece in text.split(" "):
+        info = _cached_piece_words(piece) if len(piece) <= 64 else _piece_words(piece)
+        if not info.has_cap:
+            if run and info.words:
+                _flush_run(run, lexicon, names)
+                run.clear()
+            prev_ends = info.ends
+            continue
+        adjacent = prev_ends and info.starts
+        for word, cap in info.words:
+            if cap:
+                if run and not adjacent:
+                    _flush_run(run, lexicon, names)
+                    run.clear()
+                run.append(word)
+            elif run:
+                _flush_run(run, lexicon, names)
+                run.clear()
+            adjacent = False
+        prev_ends = info.ends
+    if run:
+        _flush_run(run, lexicon, names)
     return names
+
+
+def name_keys(names: Sequence[Phrase]) -> tuple[str, ...]:
+    """Every run of two or more consecutive syllables of each name, space-joined (the names index keys).
+
+    In the order the build has always added them (name by name, shorter runs first, left to right),
+    each once: the stored names map keeps that order.
+    """
+    return tuple(
+        dict.fromkeys(
+            " ".join(name[start : start + size])
+            for name in names
+            for size in range(2, len(name) + 1)
+            for start in range(len(name) - size + 1)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FactAnalysis:
+    """Everything the index build needs from one fact's text, computed in one pass."""
+
+    phrases: list[Phrase]  # text_phrases(text, lexicon)
+    terms: list[str]  # join_phrases(phrases): the fact's index terms
+    folded: str  # the phrases' syllables, space-joined
+    features: Feature  # fact_features(text)
+    names: list[Phrase]  # capitalised_names(text, lexicon) + place_names(phrases[0], lexicon)
+    accented: tuple[str, ...]  # accented(text, ...).split(): tone-canonical syllables that carry marks
+
+    @property
+    def name_keys(self) -> tuple[str, ...]:
+        return name_keys(self.names)
+
+
+def analyse_fact(text: str, lexicon: Lexicon) -> FactAnalysis:
+    """:func:`text_phrases`, :func:`fact_features`, the names and the accented syllables of ``text``.
+
+    Equal to calling each function on its own, but the text is split into words once and each
+    word is folded once (through the per-word memo caches).
+    """
+    words = text.split()
+    toks = tuple(tokens(text))
+    phrases: list[Phrase] = [toks, *lexicon.expansions(toks)]
+    return FactAnalysis(
+        phrases=phrases,
+        terms=join_phrases(phrases),
+        folded=" ".join(" ".join(p) for p in phrases),
+        features=fact_features(text),
+        names=[*capitalised_names(text, lexicon), *place_names(toks, lexicon)],
+        accented=tuple(a for w in words for a in marked_words(w)),
+    )

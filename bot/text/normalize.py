@@ -16,6 +16,7 @@ spaces) lands on the same folded syllables as the stored facts.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -61,12 +62,16 @@ _IY = re.compile(r"\b(b|c|d|g|gh|h|k|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)y\b
 _TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+")
 
 
+# Either of the above: one scan tells whether the (rare) substitutions are needed at all.
+_CONTROL_OR_INVISIBLE = re.compile(f"{_CONTROL.pattern}|{_INVISIBLE.pattern}")
+
+
 def clean(text: str) -> str:
     """NFC, without invisible/control characters, single plain spaces, stripped."""
-    text = _CONTROL.sub(" ", text)
-    text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text).strip()
+    if _CONTROL_OR_INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", _CONTROL.sub(" ", text))
+    # str.split() splits at exactly the characters ``\s`` matches: runs become one space, ends stripped.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def has_vietnamese_marks(text: str) -> bool:
@@ -104,9 +109,35 @@ def word_spans(text: str) -> Iterator[re.Match[str]]:
     return _TOKEN.finditer(text)
 
 
+# Memo caches of per-word work (a knowledge base repeats the same few thousand words): pure
+# functions of the word, so they never change an answer; bounded in entries, and words longer
+# than _CACHED_WORD_CHARS (hostile input) are not cached, so they are bounded in memory too.
+_WORD_CACHE_SIZE = 1 << 16
+_CACHED_WORD_CHARS = 64
+
+
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """:func:`tokens` of one white-space-free piece of text (uncached)."""
+    return tuple(_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(word.replace("%", " phần trăm "))))
+
+
+_cached_word_tokens = functools.lru_cache(maxsize=_WORD_CACHE_SIZE)(_word_tokens)
+
+
+def word_tokens(word: str) -> tuple[str, ...]:
+    """:func:`tokens` of one white-space-free piece of text, through a bounded memo cache."""
+    return _cached_word_tokens(word) if len(word) <= _CACHED_WORD_CHARS else _word_tokens(word)
+
+
 def tokens(text: str) -> list[str]:
-    """Folded syllables and numbers of ``text``."""
-    return [_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(text.replace("%", " phần trăm ")))]
+    """Folded syllables and numbers of ``text``.
+
+    Computed word by word (white-space-separated pieces) through a memo cache: no token spans
+    white space, and folding one piece never depends on its neighbours (NFC does not compose
+    across a space, ``\\b`` sees a space at either end), so this equals folding the whole text.
+    """
+    cached, limit = _cached_word_tokens, _CACHED_WORD_CHARS  # word_tokens, inlined: this is the hot loop
+    return [t for w in text.split() for t in (cached(w) if len(w) <= limit else _word_tokens(w))]
 
 
 def surface_tokens(text: str) -> list[tuple[str, str, str]]:
@@ -119,8 +150,8 @@ def surface_tokens(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def token_pairs(text: str) -> list[tuple[str, str]]:
-    """(folded, tone-canonical) pairs of each syllable or number of ``text``."""
+def _word_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """:func:`token_pairs` computed directly (uncached)."""
     out: list[tuple[str, str]] = []
     for word in _TOKEN.findall(clean(text).casefold().replace("%", " phần trăm ")):
         folded = [_IY.sub(r"\1i", t) for t in _TOKEN.findall(fold(word))]
@@ -128,7 +159,35 @@ def token_pairs(text: str) -> list[tuple[str, str]]:
             out.append((folded[0], tone_canonical(word)))
         else:  # a letter that folds to several tokens: keep the folded ones
             out.extend((f, f) for f in folded)
-    return out
+    return tuple(out)
+
+
+_cached_word_pairs = functools.lru_cache(maxsize=_WORD_CACHE_SIZE)(_word_pairs)
+
+
+def word_pairs(word: str) -> tuple[tuple[str, str], ...]:
+    """:func:`token_pairs` of one white-space-free piece of text, through a bounded memo cache."""
+    return _cached_word_pairs(word) if len(word) <= _CACHED_WORD_CHARS else _word_pairs(word)
+
+
+def _marked_words(word: str) -> tuple[str, ...]:
+    return tuple(a for f, a in word_pairs(word) if f != a)
+
+
+_cached_marked_words = functools.lru_cache(maxsize=_WORD_CACHE_SIZE)(_marked_words)
+
+
+def marked_words(word: str) -> tuple[str, ...]:
+    """The tone-canonical forms of the syllables of one white-space-free piece that carry marks."""
+    return _cached_marked_words(word) if len(word) <= _CACHED_WORD_CHARS else _marked_words(word)
+
+
+def token_pairs(text: str) -> list[tuple[str, str]]:
+    """(folded, tone-canonical) pairs of each syllable or number of ``text``.
+
+    Word by word through a memo cache, as :func:`tokens` (the same reasoning holds).
+    """
+    return [p for word in text.split() for p in word_pairs(word)]
 
 
 def bigrams(toks: Sequence[str]) -> list[str]:
@@ -159,8 +218,7 @@ def accented(text: str, cache: dict[str, list[tuple[str, str]]]) -> str:
     """
     out: list[str] = []
     for word in text.split():
-        pairs = cache.get(word)
-        if pairs is None:
-            pairs = cache[word] = token_pairs(word)
-        out.extend(a for f, a in pairs if f != a)
+        if word not in cache:
+            cache[word] = list(word_pairs(word))
+        out.extend(_cached_marked_words(word) if len(word) <= _CACHED_WORD_CHARS else _marked_words(word))
     return " ".join(out)

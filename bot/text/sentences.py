@@ -41,6 +41,20 @@ def _pieces(sentence: str, limit: int = MAX_FACT_CHARS) -> list[str]:
     return [p for p in out if p]
 
 
+def _last_word(text: str, tail: int = 64) -> re.Match[str] | None:
+    """``_LAST_WORD.search(text)``, trying only the last ``tail`` characters first.
+
+    The positions where the pattern matches form one run up to the end, so a match found in
+    the tail that does not start at the tail's first character is the whole text's match.
+    """
+    if len(text) > tail:
+        start = len(text) - tail
+        m = _LAST_WORD.search(text, start)
+        if m is None or m.start() > start:
+            return m
+    return _LAST_WORD.search(text)
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """The sentences of one paragraph, each cleaned (NFC, single spaces)."""
     text = clean(paragraph)
@@ -53,7 +67,7 @@ def split_sentences(paragraph: str) -> list[str]:
         if not (nxt.isupper() or nxt.isdigit()):
             continue
         before = text[start : m.start(1)]
-        last = _LAST_WORD.search(before)
+        last = _last_word(before)
         if m.group(1) == "." and last and last.group(1).lower().rstrip(".") in _ABBREVIATIONS:
             continue
         if last and len(last.group(1)) == 1 and last.group(1).isupper() and m.group(1) == ".":
