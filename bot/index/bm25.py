@@ -19,7 +19,7 @@ import bisect
 import itertools
 import math
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -119,7 +119,8 @@ class SegmentBuilder:
     def __init__(self, first: int = 0, columns: Sequence[str] = ()) -> None:
         self.first = first
         self._columns = {name: array("i") for name in columns}
-        self.vocab: dict[str, int] = {}
+        # term -> its id, numbered as first seen (a missing key takes the next number, in C).
+        self.vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
         self._terms = array("i")
         self._docs = array("i")
         self._tfs = array("i")
@@ -142,13 +143,14 @@ class SegmentBuilder:
         doc = self.first + len(self._lengths)
         vocab = self.vocab
         self._lengths.append(length)
-        self._terms.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+        self._terms.extend([vocab[term] for term in counts])
         self._docs.extend([doc] * len(counts))
         self._tfs.extend(counts.values())
 
     def build(self) -> Segment:
         """The segment of the documents added so far; empties the builder (its columns are freed as it goes)."""
-        vocab, self.vocab = self.vocab, {}
+        vocab = dict(self.vocab)
+        self.vocab = defaultdict(itertools.count().__next__)
         lengths = np.array(self._lengths, dtype=np.int32)
         self._lengths = array("i")
         # Group the postings by term; a stable sort keeps each term's documents ascending.

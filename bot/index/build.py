@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -116,8 +117,7 @@ class PartBuilder:
         row = article_row(article_id, article, source)
         self.articles.append(row)
         self.paragraphs.append(article.paragraphs)
-        doc: Counter[str] = Counter()
-        doc_length = 0
+        article_terms: list[list[str]] = []
         texts = []
         for fact in article_facts(article):
             indexed = fact_terms(fact.text, self.lexicon)
@@ -134,15 +134,16 @@ class PartBuilder:
             )
             texts.append(fact.text)
             answerable = int(fact.kind is FactKind.BODY)
-            doc.update(self._fact_builder.add(indexed.terms, article=article_id, answerable=answerable))
-            doc_length += len(indexed.terms)
+            self._fact_builder.add(indexed.terms, article=article_id, answerable=answerable)
+            article_terms.append(indexed.terms)
             for name in indexed.names:
                 self.names.setdefault(name, set()).add(article_id)
             if self.fact_segment_docs is not None and self._fact_builder.n_docs >= self.fact_segment_docs:
                 self.fact_segments.append(self._fact_builder.build())
                 self._fact_builder = SegmentBuilder(self.first_fact + len(self.facts), FACT_COLUMNS)
         self.accents.update(accented_syllables(texts, self.word_pairs))
-        self._article_builder.add_counts(doc, doc_length)
+        # The article as one document: its facts' terms counted together (in C).
+        self._article_builder.add(list(itertools.chain.from_iterable(article_terms)))
         if self.article_segment_docs is not None and self._article_builder.n_docs >= self.article_segment_docs:
             self.article_segments.append(self._article_builder.build())
             self._article_builder = SegmentBuilder(self.first_article + len(self.articles))
