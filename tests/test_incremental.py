@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from bench.evalsets import by_name
 from bot.formats.loader import load_files, load_folder
 from bot.index.build import build_knowledge
 from bot.index.snapshot import Snapshot
-from bot.index.update import MERGE_AFTER, apply_changes
+from bot.index.update import apply_changes
 from bot.models import Article
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher
@@ -54,7 +55,9 @@ def test_adding_articles_one_by_one_answers_as_a_full_build(reform: tuple[Pairs,
     grown = _full(articles[:3])
     for pair in articles[3:]:
         grown = apply_changes(grown, [pair]).snapshot
-    assert len(grown.fact_index.segments) < len(articles)  # small segments were merged on the way
+    # Small segments were merged on the way, binary-counter fashion: about log2(updates) of them are left.
+    assert len(grown.fact_index.segments) <= 2 + math.ceil(math.log2(len(articles)))
+    assert len(grown.article_index.segments) <= 2 + math.ceil(math.log2(len(articles)))
     assert _answers(grown, questions) == _answers(full, questions)
     assert [grown.headline_tokens(a) for a in range(len(articles))] == [
         full.headline_tokens(a) for a in range(len(articles))
@@ -99,8 +102,8 @@ async def test_stored_updates_reopen_to_the_same_answers(tmp_path: Path, reform:
     db = tmp_path / "cchc.db"
     service = await SearchService.open(db, folder)
     try:
-        # More small updates than MERGE_AFTER, so stored segments are merged and dropped too.
-        for pair in articles[1 : MERGE_AFTER + 4]:
+        # Enough small updates for stored segments to be merged and dropped too.
+        for pair in articles[1:12]:
             report = await service.update([pair])
             assert report.added == [pair[0].url_str]
         report = await service.update([], remove=[articles[3][0].url_str])

@@ -33,6 +33,8 @@ B = 0.75
 FREQUENT_MIN = 4096
 FREQUENT_SHARE = 0.02
 MAX_TF = 65535
+DF_CACHE_SIZE = 100_000  # terms whose document frequency an index remembers
+WEIGHT_CACHE_POSTINGS = 2_000_000  # postings whose weights an index remembers (8 bytes each)
 # The documents a question found are sorted out of its postings when there are fewer than
 # 1/SPARSE_RATIO of the documents' postings; above that, one pass over a mark per document is faster.
 SPARSE_RATIO = 4
@@ -209,6 +211,9 @@ class BM25Index:
     n_docs: int = field(init=False)  # live documents
     norm: FloatArray = field(init=False, repr=False)  # k1 * (1 - b + b * length / average), per document
     _firsts: list[int] = field(init=False, repr=False)
+    _df_cache: dict[str, int] = field(init=False, repr=False)
+    _weight_cache: dict[str, tuple[IntArray, FloatArray]] = field(init=False, repr=False)
+    _weight_held: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         lengths = np.concatenate([s.lengths for s in self.segments]) if self.segments else np.zeros(0, np.int32)
@@ -221,6 +226,9 @@ class BM25Index:
         object.__setattr__(self, "n_docs", n_docs)
         object.__setattr__(self, "norm", norm.astype(np.float32, copy=False))
         object.__setattr__(self, "_firsts", [s.first for s in self.segments])
+        object.__setattr__(self, "_df_cache", {})
+        object.__setattr__(self, "_weight_cache", {})
+        object.__setattr__(self, "_weight_held", [0])
 
     @classmethod
     def build(cls, docs: Iterable[Sequence[str]]) -> BM25Index:
@@ -268,7 +276,15 @@ class BM25Index:
     # -- statistics ----------------------------------------------------------------------------
 
     def df(self, term: str) -> int:
-        return sum(s.df(term) for s in self.segments) - self.dead_df.get(term, 0)
+        """Live documents holding ``term`` (remembered per index: a question asks again and again)."""
+        cache = self._df_cache
+        found = cache.get(term)
+        if found is None:
+            found = sum(s.df(term) for s in self.segments) - self.dead_df.get(term, 0)
+            if len(cache) >= DF_CACHE_SIZE:
+                cache.clear()
+            cache[term] = found
+        return found
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.df(term) > 0
@@ -315,11 +331,24 @@ class BM25Index:
         return np.float32(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
 
     def postings(self, term: str) -> tuple[IntArray, FloatArray]:
-        """The live documents holding ``term`` (ascending) and its BM25 weight in each."""
+        """The live documents holding ``term`` (ascending) and its BM25 weight in each.
+
+        Remembered per index up to :data:`WEIGHT_CACHE_POSTINGS` postings in all: the words of
+        questions repeat, and their weights only change with the index.
+        """
+        cache = self._weight_cache
+        found = cache.get(term)
+        if found is not None:
+            return found
         ids, tfs = self._raw(term)
-        if not len(ids):
-            return _EMPTY_IDS, _EMPTY_W
-        return ids, self._weigh(ids, tfs, self._idf32(len(ids)))
+        found = (ids, self._weigh(ids, tfs, self._idf32(len(ids)))) if len(ids) else (_EMPTY_IDS, _EMPTY_W)
+        held = self._weight_held[0] + len(ids)
+        if held > WEIGHT_CACHE_POSTINGS:
+            cache.clear()
+            held = len(ids)
+        self._weight_held[0] = held
+        cache[term] = found
+        return found
 
     def doc_ids(self, term: str) -> IntArray:
         return self._raw(term)[0]
@@ -352,22 +381,25 @@ class BM25Index:
         beside the corpus (a sort of them), else with one mark per document (a pass over the
         corpus beats sorting that many postings); both give the same result.
         """
-        raw: list[tuple[IntArray, npt.NDArray[np.uint16], float]] = []
+        cap = self.frequent_df()
+        raw: list[tuple[IntArray, npt.NDArray[np.uint16] | FloatArray, float]] = []
+        finding: list[bool] = []
         for term, qw in weighted_terms:
-            ids, tfs = self._raw(term)
-            if len(ids):
-                raw.append((ids, tfs, qw))
+            df = self.df(term)
+            if df <= 0:
+                continue
+            finding.append(df <= cap)
+            # A finding term's weights are all used (and remembered); a frequent one's only where found.
+            raw.append((*(self.postings(term) if df <= cap else self._raw(term)), qw))
         if not raw:
             return _EMPTY_IDS, _EMPTY_W
-        cap = self.frequent_df()
-        finding = [len(ids) <= cap for ids, _, _ in raw]
-        if not any(finding):
+        if not any(finding):  # every term frequent: all of them find documents
+            raw = [(*self.postings(term), qw) for term, qw in weighted_terms if self.df(term) > 0]
             finding = [True] * len(raw)
-        first = [(ids, tfs, qw) for (ids, tfs, qw), f in zip(raw, finding, strict=True) if f]
+        first = [(ids, w, qw) for (ids, w, qw), f in zip(raw, finding, strict=True) if f]
         then = [(ids, tfs, qw) for (ids, tfs, qw), f in zip(raw, finding, strict=True) if not f]
         cat = np.concatenate([ids for ids, _, _ in first])
-        weights = np.concatenate([self._weigh(ids, tfs, self._idf32(len(ids))) * np.float32(qw)
-                                  for ids, tfs, qw in first])  # fmt: skip
+        weights = np.concatenate([w * np.float32(qw) for _, w, qw in first])
         # Both ways sum each document's weights in float64 in the order of `cat`: the same floats.
         if len(cat) * SPARSE_RATIO < self.size:
             found = np.sort(cat)
@@ -389,7 +421,7 @@ class BM25Index:
                 hit = np.flatnonzero(ids[at] == found)
                 at = at[hit]
                 slots.append(hit)
-                extra.append(self._weigh(ids[at], tfs[at], self._idf32(len(ids))) * np.float32(qw))
+                extra.append(self._weigh(ids[at], tfs[at].astype(np.uint16), self._idf32(len(ids))) * np.float32(qw))
             summed = summed + np.bincount(np.concatenate(slots), weights=np.concatenate(extra), minlength=len(found))
         return found, summed.astype(np.float32)
 

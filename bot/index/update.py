@@ -6,8 +6,8 @@ rebuilt, and are left out of every statistic); a changed article is removed and 
 The new snapshot shares the old one's segments, and answers exactly as a full build of the
 same articles does (the ids differ: a full build numbers the articles in folder order).
 
-Small segments accumulate at the end of an index; past :data:`MERGE_AFTER` of them they are
-merged into one, so a question never reads more than a few dozen posting lists per term.
+Small segments at the end of an index are merged as they pile up (:func:`_grow`), so a question
+reads a few posting lists per term, not one per update.
 """
 
 from __future__ import annotations
@@ -39,10 +39,9 @@ from bot.index.stored import (
 )
 from bot.models import Article, ArticleRow, FactKind
 
-# Trailing segments smaller than 1/SMALL_SHARE of a full build's segment are "small";
-# more than MERGE_AFTER of them are merged into one (a merge reads at most that many small segments).
-SMALL_SHARE = 16
-MERGE_AFTER = 8
+# An update merges segments of at most this many documents together (half a full build's segment).
+FACT_MERGE_CAP = FACT_SEGMENT_DOCS // 2
+ARTICLE_MERGE_CAP = ARTICLE_SEGMENT_DOCS // 2
 
 
 @dataclass(frozen=True)
@@ -66,28 +65,32 @@ class _Grown:
     dropped: list[str]
 
 
-def _grow(name: str, index: BM25Index, numbers: tuple[int, ...], segments: Sequence[Segment], full_size: int) -> _Grown:
-    """``index`` with the new ``segments``, its small trailing segments merged once too many."""
+def _grow(name: str, index: BM25Index, numbers: tuple[int, ...], segments: Sequence[Segment], cap: int) -> _Grown:
+    """``index`` with the new ``segments``, then its last two segments merged while they are of a size
+    (the older at most twice the newer) and together under ``cap`` documents.
+
+    Like a binary counter, this keeps about log2(added / article) small segments at the end, each
+    document is merged about log2 times, and no merge reads more than ``cap`` documents.
+    """
     next_number = max(numbers, default=-1) + 1
     added: dict[int, Segment] = {}
+    dropped: list[str] = []
     for seg in segments:
         index = index.with_segment(seg)
         numbers = (*numbers, next_number)
         added[next_number] = seg
         next_number += 1
-    small = max(1, full_size // SMALL_SHARE)
-    run = 0
-    while run < len(index.segments) and index.segments[-1 - run].count < small:
-        run += 1
-    dropped: list[str] = []
-    if run > MERGE_AFTER:
-        start = len(index.segments) - run
-        dropped = [segment_prefix(name, n) for n in numbers[start:] if n not in added]
-        for n in numbers[start:]:
-            added.pop(n, None)
-        index = index.merged(start)
-        numbers = (*numbers[:start], next_number)
+    while len(index.segments) >= 2:
+        older, newer = index.segments[-2], index.segments[-1]
+        if older.count > 2 * newer.count or older.count + newer.count > cap:
+            break
+        for n in numbers[-2:]:
+            if added.pop(n, None) is None:
+                dropped.append(segment_prefix(name, n))  # stored by an earlier update or build
+        index = index.merged(len(index.segments) - 2)
+        numbers = (*numbers[:-2], next_number)
         added[next_number] = index.segments[-1]
+        next_number += 1
     blobs: dict[str, bytes] = {}
     for number, seg in added.items():
         blobs |= segment_blobs(name, number, seg)
@@ -164,9 +167,9 @@ def apply_changes(snap: Snapshot, articles: Sequence[tuple[Article, str]], remov
     accents = Counter({k: v for k, v in accents.items() if v > 0})
 
     facts_grown = _grow(FACT_INDEX, snap.fact_index.without(dead_facts, dead_fact_terms), snap.fact_numbers,
-                        part.fact_segments, FACT_SEGMENT_DOCS)  # fmt: skip
+                        part.fact_segments, FACT_MERGE_CAP)  # fmt: skip
     articles_grown = _grow(ARTICLE_INDEX, snap.article_index.without(sorted(gone), dead_article_terms),
-                           snap.article_numbers, part.article_segments, ARTICLE_SEGMENT_DOCS)  # fmt: skip
+                           snap.article_numbers, part.article_segments, ARTICLE_MERGE_CAP)  # fmt: skip
 
     rows = list(snap.articles) + part.articles
     live = np.concatenate([snap.live, np.ones(len(part.articles), np.bool_)])
