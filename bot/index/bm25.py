@@ -36,8 +36,8 @@ MAX_TF = 65535
 DF_CACHE_SIZE = 100_000  # terms whose document frequency an index remembers
 WEIGHT_CACHE_POSTINGS = 2_000_000  # postings whose weights an index remembers (8 bytes each)
 # The documents a question found are sorted out of its postings when there are fewer than
-# 1/SPARSE_RATIO of the documents' postings; above that, one pass over a mark per document is faster.
-SPARSE_RATIO = 4
+# 1/SPARSE_RATIO as many postings as documents; above that, one pass over a mark per document is faster.
+SPARSE_RATIO = 16
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
@@ -382,25 +382,18 @@ class BM25Index:
         corpus beats sorting that many postings); both give the same result.
         """
         cap = self.frequent_df()
-        raw: list[tuple[IntArray, npt.NDArray[np.uint16] | FloatArray, float]] = []
-        finding: list[bool] = []
-        for term, qw in weighted_terms:
-            df = self.df(term)
-            if df <= 0:
-                continue
-            finding.append(df <= cap)
-            # A finding term's weights are all used (and remembered); a frequent one's only where found.
-            raw.append((*(self.postings(term) if df <= cap else self._raw(term)), qw))
+        raw = [(*self.postings(term), qw) for term, qw in weighted_terms if self.df(term) > 0]
         if not raw:
             return _EMPTY_IDS, _EMPTY_W
+        finding = [len(ids) <= cap for ids, _, _ in raw]
         if not any(finding):  # every term frequent: all of them find documents
-            raw = [(*self.postings(term), qw) for term, qw in weighted_terms if self.df(term) > 0]
             finding = [True] * len(raw)
         first = [(ids, w, qw) for (ids, w, qw), f in zip(raw, finding, strict=True) if f]
-        then = [(ids, tfs, qw) for (ids, tfs, qw), f in zip(raw, finding, strict=True) if not f]
+        then = [(ids, w, qw) for (ids, w, qw), f in zip(raw, finding, strict=True) if not f]
         cat = np.concatenate([ids for ids, _, _ in first])
         weights = np.concatenate([w * np.float32(qw) for _, w, qw in first])
-        # Both ways sum each document's weights in float64 in the order of `cat`: the same floats.
+        # Both ways sum each document's weights in float64 in the order of `cat`, then (apart) the
+        # frequent terms' in term order, then add the two: the same floats whichever way is taken.
         if len(cat) * SPARSE_RATIO < self.size:
             found = np.sort(cat)
             keep = np.empty(len(found), np.bool_)
@@ -408,21 +401,26 @@ class BM25Index:
             np.not_equal(found[1:], found[:-1], out=keep[1:])
             found = found[keep]
             summed = np.bincount(np.searchsorted(found, cat), weights=weights, minlength=len(found))
+            if then:  # a frequent term: binary searches of the few documents found in its postings
+                slots: list[npt.NDArray[np.intp]] = []
+                extra: list[FloatArray] = []
+                for ids, w, qw in then:
+                    at = np.searchsorted(ids, found)
+                    at[at == len(ids)] = 0
+                    hit = np.flatnonzero(ids[at] == found)
+                    slots.append(hit)
+                    extra.append(w[at[hit]] * np.float32(qw))
+                summed = summed + np.bincount(np.concatenate(slots), weights=np.concatenate(extra),
+                                              minlength=len(found))  # fmt: skip
         else:
             dense = np.bincount(cat, weights=weights, minlength=self.size)
             found = np.flatnonzero(dense > 0).astype(np.int32)
             summed = dense[found]
-        if then:
-            slots: list[npt.NDArray[np.intp]] = []
-            extra: list[FloatArray] = []
-            for ids, tfs, qw in then:
-                at = np.searchsorted(ids, found)
-                at[at == len(ids)] = 0
-                hit = np.flatnonzero(ids[at] == found)
-                at = at[hit]
-                slots.append(hit)
-                extra.append(self._weigh(ids[at], tfs[at].astype(np.uint16), self._idf32(len(ids))) * np.float32(qw))
-            summed = summed + np.bincount(np.concatenate(slots), weights=np.concatenate(extra), minlength=len(found))
+            if then:  # the frequent terms summed over every document, read where the others found one
+                frequent = np.bincount(np.concatenate([ids for ids, _, _ in then]),
+                                       weights=np.concatenate([w * np.float32(qw) for _, w, qw in then]),
+                                       minlength=self.size)  # fmt: skip
+                summed = summed + frequent[found]
         return found, summed.astype(np.float32)
 
     def scores(self, weighted_terms: Iterable[tuple[str, float]]) -> FloatArray:
