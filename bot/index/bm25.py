@@ -7,10 +7,11 @@ reads a posting list, from the statistics of the live documents (their number, a
 length and each term's document frequency), so an index grown segment by segment scores
 every document exactly as an index built in one go from the same documents.
 
-Scoring is sparse: a question touches the posting lists of its terms, never an array the
-size of the corpus. Terms found in a large share of the documents ("của", "hành chính" in a
-reform corpus) are only scored on the documents the question's rarer terms found
-(:meth:`BM25Index.sparse_scores`).
+Scoring reads the posting lists of the question's terms. The documents they find are sorted out of
+the postings when these are few beside the corpus; when they are not (a sixteenth of the corpus or
+more), one pass over an array with a slot per document is faster and is taken. Terms found in a large
+share of the documents ("của", "hành chính" in a reform corpus) are only scored on the documents the
+question's rarer terms found (:meth:`BM25Index.sparse_scores`).
 """
 
 from __future__ import annotations
