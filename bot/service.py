@@ -179,7 +179,7 @@ class SearchService:
             else np.zeros(0, np.int32)
         )
         try:
-            reader = self.db.fact_reader(len(fact_article), fact_article)
+            reader = self.db.fact_reader(len(fact_article), fact_article, data.meta.get("built_at", ""))
         except sqlite3.Error as exc:
             raise classify(self.db.path, exc, BUSY_TIMEOUT) from None
         return Snapshot.from_data(data, facts=reader)
@@ -187,7 +187,9 @@ class SearchService:
     def _reading_stored_facts(self, snapshot: Snapshot) -> Snapshot:
         """``snapshot`` (just stored) reading its facts from the database: the built ones are let go."""
         try:
-            return snapshot.with_facts(self.db.fact_reader(len(snapshot.facts), snapshot.fact_article))
+            return snapshot.with_facts(
+                self.db.fact_reader(len(snapshot.facts), snapshot.fact_article, snapshot.built_at)
+            )
         except sqlite3.Error:  # e.g. an in-memory or vanished database: keep what is in memory
             log.warning("cannot read facts back from %s; keeping them in memory", self.db.path)
             return snapshot

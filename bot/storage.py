@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -230,29 +231,56 @@ class DigestSetting:
 
 # Facts a StoredFacts reader keeps in memory after reading them (about 0.5 KB each).
 FACT_CACHE_SIZE = 20_000
+# How long a StoredFacts reader keeps one read transaction (it holds back WAL checkpoints meanwhile).
+FACT_READER_REFRESH_SECONDS = 30.0
 
 
 class StoredFacts(FactTable):
     """The facts of stored knowledge, read by id when a question needs them, through their own
     read-only connection.
 
-    The connection holds a read transaction from the moment the reader is made: in WAL mode it
-    goes on seeing the database as it was then, so a snapshot keeps reading its own facts while
-    a reload or an update commits new ones. It is closed when the reader is garbage-collected
-    (the snapshot replaced and no question using it any more).
+    The connection holds a read transaction: in WAL mode it goes on seeing the database as it was
+    when it began, so a snapshot keeps reading its own facts while a reload that renumbers them
+    commits. A reader held open forever would stop the WAL from being checkpointed (every logged
+    question grows it), so every :data:`FACT_READER_REFRESH_SECONDS` the reader opens a new
+    transaction and moves to it if the knowledge was not rebuilt since (``built_at`` unchanged;
+    updates only add ids and remove rows, never reuse an id); else it keeps its old view, being
+    the reader of a snapshot that is no longer served. The connection is closed when the reader is
+    garbage-collected (the snapshot replaced and no question using it any more).
     """
 
-    def __init__(self, path: Path, size: int, owners: npt.NDArray[np.int32], immutable: bool = False) -> None:
-        uri = _read_only_uri(path) + ("&immutable=1" if immutable else "")
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-        conn.execute("BEGIN")
-        conn.execute("SELECT 1 FROM facts LIMIT 1").fetchall()  # the read transaction starts here
-        self._conn = conn
+    def __init__(
+        self, path: Path, size: int, owners: npt.NDArray[np.int32], immutable: bool = False, built_at: str = ""
+    ) -> None:
+        self._uri = _read_only_uri(path) + ("&immutable=1" if immutable else "")
+        self._built_at = built_at
+        self._conn = self._begin()
+        self._since = time.monotonic()
         self._lock = threading.Lock()
         self._size = size
         self._owners = owners
         self._cache: dict[int, FactRow] = {}
-        self._finalizer = weakref.finalize(self, conn.close)
+        self._held = [self._conn]  # what the finalizer closes (the connection in use)
+        self._finalizer = weakref.finalize(self, _close_reader, self._held)
+
+    def _begin(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False, isolation_level=None)
+        conn.execute("BEGIN")
+        conn.execute("SELECT 1 FROM facts LIMIT 1").fetchall()  # the read transaction starts here
+        return conn
+
+    def _refresh(self) -> None:
+        """Move to a new read transaction when it sees the same knowledge (called under the lock)."""
+        self._since = time.monotonic()
+        fresh = self._begin()
+        row = fresh.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+        if row is None or row[0] != self._built_at:
+            fresh.close()  # rebuilt since: this reader's snapshot is on its way out, keep its view
+            self._since = float("inf")
+            return
+        old, self._conn = self._conn, fresh
+        self._held[:] = [fresh]
+        old.close()
 
     def __len__(self) -> int:
         return self._size
@@ -266,6 +294,8 @@ class StoredFacts(FactTable):
         if found is not None:
             return found
         with self._lock:
+            if time.monotonic() - self._since > FACT_READER_REFRESH_SECONDS:
+                self._refresh()
             got = self._conn.execute(
                 "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?", (fact_id,)
             ).fetchone()
@@ -277,6 +307,11 @@ class StoredFacts(FactTable):
 
     def close(self) -> None:
         self._finalizer()
+
+
+def _close_reader(holder: list[sqlite3.Connection]) -> None:
+    for conn in holder:
+        conn.close()
 
 
 class Database:
@@ -516,9 +551,10 @@ class Database:
                 raise
             return generation
 
-    def fact_reader(self, size: int, owners: npt.NDArray[np.int32]) -> StoredFacts:
-        """The stored facts (``size`` ids, ``owners`` their articles' ids), read on demand as they are now."""
-        return StoredFacts(self.path, size, owners, immutable=self.immutable)
+    def fact_reader(self, size: int, owners: npt.NDArray[np.int32], built_at: str) -> StoredFacts:
+        """The stored facts (``size`` ids, ``owners`` their articles' ids) of the knowledge built at
+        ``built_at``, read on demand as they are now."""
+        return StoredFacts(self.path, size, owners, immutable=self.immutable, built_at=built_at)
 
     async def load_knowledge(self, facts: bool = True) -> KnowledgeData | None:
         """The stored knowledge (without the articles' paragraphs), or None when no reload has run yet.

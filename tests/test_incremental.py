@@ -163,3 +163,28 @@ async def test_a_snapshot_keeps_reading_its_own_facts_while_a_reload_replaces_th
         assert [before.facts[i].text for i in range(len(texts))] == texts
     finally:
         await service.close()
+
+
+async def test_a_served_snapshot_moves_to_fresh_read_transactions_but_an_old_one_keeps_its_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.storage.FACT_CACHE_SIZE", 1)
+    monkeypatch.setattr("bot.storage.FACT_READER_REFRESH_SECONDS", 0.0)  # every read may refresh
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for path in sorted(bundled_knowledge_dir().glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    service = await SearchService.open(tmp_path / "cchc.db", folder)
+    try:
+        before = service.snapshot
+        assert before is not None
+        texts = [f.text for f in before.facts]
+        connection = before.facts._conn  # type: ignore[attr-defined]
+        assert [before.facts[i].text for i in range(len(texts))] == texts
+        assert before.facts._conn is not connection  # type: ignore[attr-defined]  # moved on: same knowledge
+        for path in by_name(["cchc-dev2"])[0].article_files():
+            shutil.copy(path, folder / path.name)
+        await service.reload()  # renumbers every fact
+        assert [before.facts[i].text for i in range(len(texts))] == texts  # still its own view
+    finally:
+        await service.close()
