@@ -39,11 +39,21 @@ class Candidate:
     origin: str | None = None  # the URL its text was fetched from; None for a local file
 
 
+@dataclass(frozen=True)
+class KnownArticle:
+    """What ingest needs to know of an article already in the knowledge folder."""
+
+    url: str
+    content_hash: str
+    published: datetime
+    source: str  # its file
+
+
 @dataclass
 class _Known:
     """Articles already in the knowledge folder (or written by this ingest)."""
 
-    by_url: dict[str, tuple[Article, str]]  # url -> (article, file)
+    by_url: dict[str, KnownArticle]
     by_hash: dict[str, str]  # content hash -> url
 
 
@@ -195,7 +205,7 @@ def _best_per_url(candidates: list[Candidate], report: TargetReport) -> list[Can
     return sorted(best.values(), key=lambda c: (c.article.published, c.article.url_str))
 
 
-def _provenance_problem(candidate: Candidate, article: Article, old: Article | None) -> str | None:
+def _provenance_problem(candidate: Candidate, article: Article, old: KnownArticle | None) -> str | None:
     """Why ``candidate`` (in its normal form ``article``) may not be stored (replacing ``old``), or None.
 
     Text fetched from one host is never cited to another; a known article is replaced only by a
@@ -226,11 +236,11 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         return
     digest = article.content_hash()
     old = known.by_url.get(url)
-    change = change_of(None if old is None else old[0].content_hash(), digest)
+    change = change_of(None if old is None else old.content_hash, digest)
     if change == "unchanged":
         report.unchanged.append(url)
         return
-    problem = _provenance_problem(candidate, article, None if old is None else old[0])
+    problem = _provenance_problem(candidate, article, old)
     if problem is not None:
         report.skipped.append(SkippedFile(path=candidate.where, reason=problem))
         return
@@ -240,10 +250,10 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         return
     target = knowledge_dir / article_file_name(url)
     if old is not None:
-        old_file = Path(old[1])
+        old_file = Path(old.source)
         if old_file.suffix.lower() == ".txt" and old_file.parent.resolve().is_relative_to(knowledge_dir.resolve()):
             target = old_file  # the older version's file gets the new text
-        known.by_hash.pop(old[0].content_hash(), None)
+        known.by_hash.pop(old.content_hash, None)
     try:
         _write_atomically(target, text)
     except OSError as exc:
@@ -251,7 +261,7 @@ def _store(candidate: Candidate, known: _Known, knowledge_dir: Path, report: Tar
         return
     getattr(report, change).append(url)
     report.files.append(str(target))
-    known.by_url[url] = (article, str(target))
+    known.by_url[url] = KnownArticle(url, digest, article.published, str(target))
     known.by_hash[digest] = url
 
 
@@ -263,18 +273,23 @@ async def ingest(
     *,
     resolver: Resolver = system_resolver,
     progress: IngestProgress | None = None,
+    known_articles: Sequence[KnownArticle] | None = None,
 ) -> IngestReport:
     """Read every target and write its new or changed articles into ``knowledge_dir``.
 
-    Articles are compared with the folder's current content by URL and by content hash:
+    ``known_articles`` are the folder's articles as the serving index knows them; without
+    them the folder is read. Articles are compared with them by URL and by content hash:
     the same content again is unchanged (nothing written), a known URL with new content
     is updated (its file rewritten), the same content under another URL is skipped.
     """
     await asyncio.to_thread(knowledge_dir.mkdir, parents=True, exist_ok=True)
-    existing = await asyncio.to_thread(load_folder, knowledge_dir)
+    if known_articles is None:  # read the folder (at a cost that grows with it)
+        existing = await asyncio.to_thread(load_folder, knowledge_dir)
+        known_articles = [KnownArticle(a.url_str, a.content_hash(), a.published, source)
+                          for a, source in existing.articles]  # fmt: skip
     known = _Known(
-        by_url={a.url_str: (a, source) for a, source in existing.articles},
-        by_hash={a.content_hash(): a.url_str for a, _ in existing.articles},
+        by_url={a.url: a for a in known_articles},
+        by_hash={a.content_hash: a.url for a in known_articles},
     )
     collector = _Collector(client, settings, resolver, progress)
     report = IngestReport(knowledge_dir=str(knowledge_dir))

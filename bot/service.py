@@ -333,11 +333,15 @@ class SearchService:
 
         A failed reload leaves the old index serving; its reason is in ``report.reload_error``.
         """
-        from bot.ingest import ingest
+        from bot.ingest import KnownArticle, ingest
         from bot.web.fetch import system_resolver
 
+        snapshot = self._snapshot
+        # What the serving index holds stands for the folder (no need to read every file of it).
+        known = None if snapshot is None else [KnownArticle(a.url, a.content_hash, a.published, a.source)
+                                               for a in snapshot.live_articles()]  # fmt: skip
         report = await ingest(targets, self.knowledge_dir, client, settings, resolver=resolver or system_resolver,
-                              progress=progress)  # fmt: skip
+                              progress=progress, known_articles=known)  # fmt: skip
         if report.written or always_reload:
             try:
                 if report.written and self._snapshot is not None:  # only what was written is indexed

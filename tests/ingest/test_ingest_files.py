@@ -162,13 +162,17 @@ async def test_unwritable_knowledge_folder_is_reported_not_raised(settings: Sett
     assert "cannot write" in report.skipped[0].reason
 
 
-async def test_ingest_indexes_only_what_it_wrote_never_a_full_rebuild(
+async def test_ingest_indexes_only_what_it_wrote_never_the_whole_folder(
     service: SearchService, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def no_full_rebuild(*args: object, **kwargs: object) -> None:
         raise AssertionError("ingest rebuilt the whole index")
 
+    def no_folder_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ingest read the whole knowledge folder")
+
     monkeypatch.setattr(service, "reload", no_full_rebuild)
+    monkeypatch.setattr("bot.ingest.load_folder", no_folder_scan)  # the serving index says what is known
     async with _offline_client() as client:
         report = await service.ingest([str(FIXTURES / "page_chuyen_doi_so.html")], client, settings)
     assert report.reload_error is None
