@@ -123,6 +123,41 @@ def test_frequent_terms_only_add_to_what_rarer_terms_found(monkeypatch: pytest.M
     assert len(ids) == len(docs)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_holding_agrees_with_the_postings_across_segments_and_dead_documents(seed: int) -> None:
+    docs = _random_docs(seed, n=300, words=80)
+    index = _segmented(docs, [50, 51, 200])
+    rng = random.Random(seed)
+    gone = sorted(rng.sample(range(len(docs)), 40))
+    index = index.without(gone, [t for d in gone for t in set(docs[d])])
+    for _ in range(30):
+        term = f"w{rng.randrange(90)}"  # some words no document holds
+        docs_asked = np.array(sorted(rng.sample(range(len(docs)), rng.randint(0, 25))), dtype=np.int32)
+        expected = [d not in gone and term in docs[d] for d in docs_asked.tolist()]
+        assert index.holding(term, docs_asked).tolist() == expected
+        assert set(index.postings(term)[0].tolist()) == {
+            d for d in range(len(docs)) if d not in gone and term in docs[d]
+        }
+
+
+def test_weight_cache_keeps_the_recently_used_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.index.bm25.WEIGHT_CACHE_BYTES", 8 * 25)  # room for 25 postings
+    docs = [
+        ["a"] * 1 + (["b"] if i < 10 else []) + (["c"] if i < 10 else []) + (["d"] if i < 10 else []) for i in range(20)
+    ]
+    index = BM25Index.build(docs)
+    first_a = index.postings("a")  # 20 postings
+    assert index.postings("a") is first_a  # remembered
+    index.postings("b")  # 10 more: over the budget, "a" (least recently used) goes
+    assert index.postings("b") is index.postings("b")
+    again_a = index.postings("a")
+    assert again_a is not first_a
+    assert again_a[0].tolist() == first_a[0].tolist()
+    assert again_a[1].tolist() == first_a[1].tolist()
+    held = index._weights.held
+    assert 0 < held <= 8 * 25
+
+
 def test_builder_counts_and_round_trip() -> None:
     builder = SegmentBuilder(columns=("article",))
     counts = builder.add(["a", "b", "a"], article=4)

@@ -20,7 +20,7 @@ import bisect
 import itertools
 import math
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,7 +35,9 @@ FREQUENT_MIN = 4096
 FREQUENT_SHARE = 0.02
 MAX_TF = 65535
 DF_CACHE_SIZE = 100_000  # terms whose document frequency an index remembers
-WEIGHT_CACHE_POSTINGS = 2_000_000  # postings whose weights an index remembers (8 bytes each)
+# Bytes of posting lists with their BM25 weights an index remembers (8 a posting), the least
+# recently used dropped first.
+WEIGHT_CACHE_BYTES = 64 << 20
 # The documents a question found are sorted out of its postings when there are fewer than
 # 1/SPARSE_RATIO as many postings as documents; above that, one pass over a mark per document is faster.
 SPARSE_RATIO = 16
@@ -213,8 +215,7 @@ class BM25Index:
     norm: FloatArray = field(init=False, repr=False)  # k1 * (1 - b + b * length / average), per document
     _firsts: list[int] = field(init=False, repr=False)
     _df_cache: dict[str, int] = field(init=False, repr=False)
-    _weight_cache: dict[str, tuple[IntArray, FloatArray]] = field(init=False, repr=False)
-    _weight_held: list[int] = field(init=False, repr=False)
+    _weights: _WeightCache = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         lengths = np.concatenate([s.lengths for s in self.segments]) if self.segments else np.zeros(0, np.int32)
@@ -228,8 +229,7 @@ class BM25Index:
         object.__setattr__(self, "norm", norm.astype(np.float32, copy=False))
         object.__setattr__(self, "_firsts", [s.first for s in self.segments])
         object.__setattr__(self, "_df_cache", {})
-        object.__setattr__(self, "_weight_cache", {})
-        object.__setattr__(self, "_weight_held", [0])
+        object.__setattr__(self, "_weights", _WeightCache(WEIGHT_CACHE_BYTES))
 
     @classmethod
     def build(cls, docs: Iterable[Sequence[str]]) -> BM25Index:
@@ -334,22 +334,34 @@ class BM25Index:
     def postings(self, term: str) -> tuple[IntArray, FloatArray]:
         """The live documents holding ``term`` (ascending) and its BM25 weight in each.
 
-        Remembered per index up to :data:`WEIGHT_CACHE_POSTINGS` postings in all: the words of
+        Remembered per index (:data:`WEIGHT_CACHE_BYTES`, least recently used out): the words of
         questions repeat, and their weights only change with the index.
         """
-        cache = self._weight_cache
+        cache = self._weights
         found = cache.get(term)
-        if found is not None:
-            return found
-        ids, tfs = self._raw(term)
-        found = (ids, self._weigh(ids, tfs, self._idf32(len(ids)))) if len(ids) else (_EMPTY_IDS, _EMPTY_W)
-        held = self._weight_held[0] + len(ids)
-        if held > WEIGHT_CACHE_POSTINGS:
-            cache.clear()
-            held = len(ids)
-        self._weight_held[0] = held
-        cache[term] = found
-        return found
+        if found is None:
+            ids, tfs = self._raw(term)
+            found = (ids, self._weigh(ids, tfs, self._idf32(len(ids)))) if len(ids) else (_EMPTY_IDS, _EMPTY_W)
+            cache.put(term, found, 8 * len(ids))
+        return found  # type: ignore[return-value]
+
+    def holding(self, term: str, docs: IntArray) -> npt.NDArray[np.bool_]:
+        """For each of ``docs`` (ascending), whether it is live and holds ``term``: binary searches
+        of the posting lists, nothing copied."""
+        out = np.zeros(len(docs), np.bool_)
+        if not len(docs):
+            return out
+        lo, hi = int(docs[0]), int(docs[-1])
+        for seg in self.segments:
+            if seg.end <= lo or seg.first > hi or term not in seg.vocab:
+                continue
+            ids, _ = seg.postings(term)
+            at = np.searchsorted(ids, docs)
+            np.minimum(at, len(ids) - 1, out=at)
+            out |= ids[at] == docs
+        if self.alive is not None:
+            out &= self.alive[docs]
+        return out
 
     def doc_ids(self, term: str) -> IntArray:
         return self._raw(term)[0]
@@ -437,6 +449,34 @@ class BM25Index:
             return np.zeros(self.size, dtype=np.float32)
         summed = np.bincount(np.concatenate(ids), weights=np.concatenate(weights), minlength=self.size)
         return summed.astype(np.float32)
+
+
+class _WeightCache:
+    """Arrays of weights by key, within a byte budget, the least recently used dropped first."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._items: OrderedDict[object, tuple[object, int]] = OrderedDict()
+
+    def get(self, key: object) -> object | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
+    def put(self, key: object, value: object, nbytes: int) -> None:
+        if nbytes > self.budget:
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.held -= old[1]
+        while self._items and self.held + nbytes > self.budget:
+            _, (_, freed) = self._items.popitem(last=False)
+            self.held -= freed
+        self._items[key] = (value, nbytes)
+        self.held += nbytes
 
 
 def top_k(scores: FloatArray, k: int) -> IntArray:

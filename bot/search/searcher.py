@@ -544,7 +544,7 @@ class Searcher:
         # Which of the candidates' articles hold each word, year and number: one vectorised test per term.
         cand_articles = np.unique(snap.fact_article[cand_ids])
         in_article = {
-            term: frozenset(cand_articles[np.isin(cand_articles, snap.article_index.doc_ids(term))].tolist())
+            term: frozenset(cand_articles[snap.article_index.holding(term, cand_articles)].tolist())
             for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
         }
         local = self._local_idf(q, cand_articles)
@@ -591,7 +591,7 @@ class Searcher:
         sizes = (ends - starts).astype(np.float64)
         columns = []
         for unit in q.units:
-            ids = snap.fact_index.doc_ids(unit.term)
+            ids = snap.fact_index.postings(unit.term)[0]  # live ids, remembered with their weights
             df = (np.searchsorted(ids, ends) - np.searchsorted(ids, starts)).astype(np.float64)
             columns.append(np.log1p((sizes - df + 0.5) / (df + 0.5)) if unit.known else np.log1p(sizes + 0.5))
         out: dict[int, list[float]] = {}
