@@ -82,6 +82,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--pipeline-only", action="store_true", help="only the end-to-end pipeline (no sizes)")
     ap.add_argument("--users", type=int, default=50, help="pipeline: concurrent simulated users")
     ap.add_argument("--per-user", type=int, default=20, help="pipeline: questions per user (timed round)")
+    ap.add_argument("--pipeline-facts", type=int, default=0,
+                    help="pipeline: generated articles up to about this many facts beside the test articles")  # fmt: skip
     ap.add_argument("--pipeline-seconds", type=float, default=60, help="pipeline: time bound of the timed round")
     return ap.parse_args(argv)
 
@@ -223,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.pipeline or args.pipeline_only:
         print(f"\n- bot pipeline: {args.users} users x {args.per_user} questions ...", flush=True)
         report["pipeline"] = pipeline.run(users=args.users, per_user=args.per_user,
-                                          max_seconds=args.pipeline_seconds, seed=args.seed)  # fmt: skip
+                                          max_seconds=args.pipeline_seconds, seed=args.seed,
+                                          facts=args.pipeline_facts)  # fmt: skip
         print(pipeline.summary(report["pipeline"]))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -3,7 +3,9 @@
 ``python -m bench --pipeline-only`` (or the last section of ``python -m bench``):
 
 * the knowledge folder is the bundled seed plus the synthetic test articles
-  (``eval/dev/articles``), the same one the Telegram tests use;
+  (``eval/dev/articles``), the same one the Telegram tests use; with ``facts`` (``--pipeline-facts``),
+  also generated articles (:func:`bench.corpus.write_corpus`) up to that many facts, indexed once
+  before the bot starts from the stored index;
 * the questions are paraphrased fact sentences (:func:`bench.questions.synthetic_questions`)
   that the search answers; the exact reply text of each is computed here first, through the
   same :class:`~bot.service.SearchService` and :func:`bot.telegram.render.answer_html`;
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.corpus import write_corpus
 from bench.questions import synthetic_questions
 from bot.formats.seed import article_facts, parse_article_file
 from bot.resources import bundled_knowledge_dir
@@ -60,18 +63,24 @@ class Pair:
     reply: str  # the plain text Telegram would show
 
 
-def make_knowledge(folder: Path) -> Path:
-    """The bundled seed and lexicons plus the synthetic eval articles (as in the Telegram tests)."""
+def make_knowledge(folder: Path, facts: int = 0, seed: int = 20240202) -> Path:
+    """The bundled seed and lexicons plus the synthetic eval articles (as in the Telegram tests);
+    with ``facts``, generated articles on top until the folder holds about that many facts."""
     folder.mkdir(parents=True, exist_ok=True)
     for f in bundled_knowledge_dir().iterdir():
         if f.is_file():
             shutil.copy(f, folder / f.name)
     for f in sorted(EVAL_ARTICLES.glob("*.txt")):
         shutil.copy(f, folder / f"eval_{f.name}")
+    if facts:
+        with tempfile.TemporaryDirectory(prefix="cchc-pipeline-corpus-") as tmp:
+            write_corpus(Path(tmp) / "corpus", facts, seed=seed)
+            for f in sorted((Path(tmp) / "corpus").glob("syn_*.txt")):
+                shutil.move(f, folder / f.name)
     return folder
 
 
-async def _expected(db: Path, knowledge: Path, questions: list[str]) -> list[Pair]:
+async def _expected(db: Path, knowledge: Path, questions: list[str]) -> tuple[list[Pair], int]:
     service = await SearchService.open(db, knowledge)
     try:
         pairs: list[Pair] = []
@@ -80,16 +89,18 @@ async def _expected(db: Path, knowledge: Path, questions: list[str]) -> list[Pai
             if answer.answered:
                 plain, _ = check_text(answer_html(answer, 0, PAGE), "HTML")
                 pairs.append(Pair(q, plain))
-        return pairs
+        snap = service.snapshot
+        return pairs, 0 if snap is None else len(snap.facts)
     finally:
         await service.close()
 
 
-def question_pairs(knowledge: Path, work: Path, n: int, seed: int) -> list[Pair]:
-    """Up to ``n`` distinct answered questions with their exact expected reply."""
+def question_pairs(knowledge: Path, db: Path, n: int, seed: int) -> tuple[list[Pair], int]:
+    """Up to ``n`` distinct answered questions with their exact expected reply, and the facts indexed
+    (``db``: built here from ``knowledge`` when it does not exist, then left for the bot to start from)."""
     sentences = [f.text for p in sorted(knowledge.glob("*.txt")) for f in article_facts(parse_article_file(p))]
     questions = list(dict.fromkeys(q.q for q in synthetic_questions(sentences, n, seed=seed)))
-    return asyncio.run(_expected(work / "expected.sqlite3", knowledge, questions))
+    return asyncio.run(_expected(db, knowledge, questions))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -119,6 +130,8 @@ def percentile(values: list[float], p: float) -> float:
 class BotRun:
     """``python -m bot run`` against ``emu``, in ``root`` (its database, knowledge and log)."""
 
+    DB_NAME = "bot.sqlite3"
+
     def __init__(self, emu: BotApiEmulator, root: Path, knowledge: Path, log_level: str) -> None:
         self.emu = emu
         self.log = root / "bot.log"
@@ -127,7 +140,7 @@ class BotRun:
             PYTHONPATH=str(REPO_ROOT),
             CCHC_BOT_TOKEN=TOKEN,
             CCHC_BOT_API_URL=emu.url,
-            CCHC_DB_PATH=str(root / "bot.sqlite3"),
+            CCHC_DB_PATH=str(root / self.DB_NAME),
             CCHC_KNOWLEDGE_DIR=str(knowledge),
             CCHC_LOG_LEVEL=log_level,
             CCHC_USER_RATE_LIMIT="100000",  # the flood guard is not what is measured
@@ -232,13 +245,19 @@ def drive(emu: BotApiEmulator, pairs: list[Pair], users: int, per_user: int, max
 
 
 def run(users: int = 50, per_user: int = 20, max_seconds: float = 60.0, distinct: int = 120, seed: int = 20240202,
-        log_level: str = "INFO", workdir: Path | None = None) -> dict[str, Any]:  # fmt: skip
-    """Start the emulator and the bot, warm up (one question per user), then measure one closed-loop round."""
+        log_level: str = "INFO", workdir: Path | None = None, facts: int = 0) -> dict[str, Any]:  # fmt: skip
+    """Start the emulator and the bot, warm up (one question per user), then measure one closed-loop round.
+
+    ``facts``: the knowledge base also holds generated articles up to about that many facts.
+    """
     with tempfile.TemporaryDirectory(prefix="cchc-pipeline-") as tmp:
         root = workdir or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        knowledge = make_knowledge(root / "knowledge")
-        pairs = question_pairs(knowledge, root, distinct, seed)
+        knowledge = make_knowledge(root / "knowledge", facts, seed)
+        # The expected replies come from the database the bot then starts from (no second build).
+        t0 = time.perf_counter()
+        pairs, n_facts = question_pairs(knowledge, root / BotRun.DB_NAME, distinct, seed)
+        indexed_s = time.perf_counter() - t0
         if not pairs:
             raise PipelineError("no answered question to ask")
         pinned = (
@@ -266,6 +285,8 @@ def run(users: int = 50, per_user: int = 20, max_seconds: float = 60.0, distinct
     n = result.answered
     ms = [x * 1000 for x in result.latencies_s]
     return {
+        "facts": n_facts,
+        "indexed_and_expected_s": round(indexed_s, 1),
         "users": users,
         "questions": n,
         "distinct_questions": len(pairs),
@@ -291,7 +312,7 @@ def run(users: int = 50, per_user: int = 20, max_seconds: float = 60.0, distinct
 def summary(r: dict[str, Any]) -> str:
     lat = r["reply_ms"]
     return (
-        f"bot pipeline: {r['questions']} questions from {r['users']} users in {r['seconds']} s = "
+        f"bot pipeline ({r['facts']:,} facts): {r['questions']} questions from {r['users']} users in {r['seconds']} s = "
         f"{r['qps']} answered/s (target {r['target_qps']:.0f}: {'met' if r['met'] else 'MISSED'}); "
         f"reply p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms; "
         f"bot CPU {r['bot_cpu_ms_per_question']} ms/question ({r['bot_cpu_share']:.0%} of its core, "

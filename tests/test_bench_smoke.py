@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,15 +102,17 @@ def test_bench_pipeline_runs_the_bot_against_the_emulator(tmp_path: Path) -> Non
     out = tmp_path / "pipeline.json"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--pipeline-only", "--users", "4", "--per-user", "3", "--json", str(out)],
+        [sys.executable, "-m", "bench", "--pipeline-only", "--users", "4", "--per-user", "3", "--pipeline-facts", "2000",
+         "--json", str(out)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "bot pipeline: 12 questions from 4 users" in proc.stdout
+    assert re.search(r"bot pipeline \(2,\d{3} facts\): 12 questions from 4 users", proc.stdout), proc.stdout[-2000:]
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["results"] == []
     p = report["pipeline"]
     assert p["questions"] == 12
+    assert 2000 <= p["facts"] < 3000  # generated articles beside the test ones
     assert p["qps"] > 0
     assert 0 < p["reply_ms"]["p50"] <= p["reply_ms"]["p99"]
     assert p["bot_cpu_ms_per_question"] >= 0  # /proc counts in 10 ms ticks
