@@ -159,6 +159,12 @@ def _ask(
 _FOLDED_PROVINCES = tuple((p, fold(p)) for p in PROVINCES)
 _ORDINALS = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
 _YEAR_IN_TEXT = re.compile(r"\b(20[0-4]\d)\b")
+_LEVELS = ("tỉnh", "huyện", "xã")
+_LEVEL_IN_TEXT = re.compile(r"\b(?:cấp|cap) (tỉnh|huyện|xã|tinh|huyen|xa)\b", re.IGNORECASE)
+# A post not already the deputy's ("phó chủ tịch").
+_POST_IN_TEXT = re.compile(
+    r"(?<!phó )(?<!pho )\b(chủ tịch|bộ trưởng|giám đốc|chu tich|bo truong|giam doc)\b", re.IGNORECASE
+)
 
 
 def near_miss_variants(question: str, gold_article: str, everything: str) -> list[str]:
@@ -183,6 +189,15 @@ def near_miss_variants(question: str, gold_article: str, everything: str) -> lis
         other_year = next((y for y in (year - 3, year + 2, year - 5) if str(y) not in gold_article), None)
         if other_year is not None:
             out.append(question[: m.start()] + str(other_year) + question[m.end() :])
+    m3 = _LEVEL_IN_TEXT.search(question)
+    if m3:
+        asked = fold(m3.group(1))
+        other_level = next((lv for lv in _LEVELS if fold(lv) != asked and f"cap {fold(lv)}" not in gold_article), None)
+        if other_level is not None:
+            out.append(question[: m3.start(1)] + other_level + question[m3.end(1) :])
+    m4 = _POST_IN_TEXT.search(question)
+    if m4 and f"pho {fold(m4.group(1)).lower()}" not in everything:
+        out.append(question[: m4.start(1)] + "phó " + question[m4.start(1) :])
     for i, word in enumerate(_ORDINALS):
         pattern = re.compile(rf"\b(thứ|thu) ({word}|{fold(word)})\b", re.IGNORECASE)
         m2 = pattern.search(question)

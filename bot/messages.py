@@ -24,8 +24,9 @@ DECLINES: dict[Reason, str] = {
         "không câu nào chắc chắn là câu trả lời."
     ),
     Reason.ENTITY_MISMATCH: (
-        "Chưa tìm thấy câu trả lời: câu hỏi nhắc đến một địa phương, cơ quan, năm hoặc phiên họp mà các bài "
-        "viết bot có không nói tới, nên bot không trả lời bằng thông tin của nơi khác hay năm khác."
+        "Chưa tìm thấy câu trả lời: câu hỏi nhắc đến một địa phương, cơ quan, cấp hành chính, chức vụ, năm "
+        "hoặc phiên họp mà các bài viết bot có không nói tới, nên bot không trả lời bằng thông tin của nơi khác, "
+        "cấp khác hay năm khác."
     ),
 }
 

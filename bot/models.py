@@ -35,7 +35,9 @@ class Reason(StrEnum):
     NO_WORDS = "no_words"
     OFF_TOPIC = "off_topic"  # nothing in the knowledge base is about the question
     LOW_CONFIDENCE = "low_confidence"  # related facts, none a confident answer
-    ENTITY_MISMATCH = "entity_mismatch"  # the question names a place, body, year or meeting the facts do not
+    ENTITY_MISMATCH = (
+        "entity_mismatch"  # the question names a place, body, level, post, year or meeting the facts do not
+    )
 
 
 class Article(BaseModel):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.evalsets import by_name
-from bench.fit import collect, cross_validate, fit_all, folds_of
+from bench.fit import collect, cross_validate, fit_all, folds_of, near_miss_variants
 from bot.search.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, ModelError, RankModel, load_model
 
 
@@ -59,3 +59,15 @@ def test_the_learned_ranker_beats_an_untrained_one_on_held_out_articles(dev_item
     first_stage = float(np.mean([bool(it.labels[0]) for it in dev_items if it.answerable and it.cands]))
     assert trained_top1 > 0.8
     assert trained_top1 > first_stage + 0.05
+
+
+def test_near_misses_swap_a_level_or_make_a_post_the_deputy_only_where_the_article_lacks_it() -> None:
+    question = "Tỷ lệ số hóa hồ sơ cấp huyện của tỉnh đạt bao nhiêu?"
+    assert near_miss_variants(question, "ti le o cap huyen va cap tinh", "") == [
+        "Tỷ lệ số hóa hồ sơ cấp xã của tỉnh đạt bao nhiêu?"
+    ]
+    assert near_miss_variants(question, "cap huyen cap tinh cap xa", "") == []  # every level is stated
+    who = "Ai là Chủ tịch UBND tỉnh?"
+    assert near_miss_variants(who, "chu tich ubnd tinh", "chu tich ubnd tinh") == ["Ai là phó Chủ tịch UBND tỉnh?"]
+    assert near_miss_variants(who, "chu tich", "ong a pho chu tich") == []  # a deputy is named somewhere
+    assert near_miss_variants("Ai là Phó Chủ tịch UBND tỉnh?", "chu tich", "chu tich") == []

@@ -10,6 +10,7 @@ import pytest
 
 from bot.messages import DECLINES
 from bot.models import Reason
+from bot.search.searcher import levels_of, posts_of, slot_conflict
 from bot.service import SearchService
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
@@ -21,6 +22,7 @@ from tests.support.services import ServiceFactory
         "Phiên họp thứ tám của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",  # the seed: 7th
         "Gia Lai có bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",  # a province the articles never name
         "Bộ Tư pháp có bao nhiêu TTHC trực tuyến?",  # a ministry the articles never name
+        "Chủ tịch UBND tỉnh Kon Tum là ai?",  # the seed names only the Vice-Chairman
     ],
 )
 async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
@@ -90,3 +92,52 @@ async def test_a_fact_that_stands_alone_is_shown_alone(seed_answers: SearchServi
     answer = await seed_answers.ask("bao nhiêu phần trăm TTHC được cung cấp trực tuyến?")
     assert answer.results[0].context is None
     assert answer.results[0].text.startswith("Cả nước có khoảng 81% TTHC")
+
+
+def test_levels_and_posts_are_read_from_folded_words() -> None:
+    assert levels_of("ti le ho so cap huyen va cap xa".split()) == {"huyen", "xa"}
+    assert levels_of("cap phieu li lich tu phap".split()) == frozenset()  # "cấp phiếu": issuing, not a level
+    assert posts_of("ong a pho chu tich ubnd tinh".split()) == {("chu tich", True)}
+    assert posts_of("chu tich ubnd tinh chu tri".split()) == {("chu tich", False)}
+    assert slot_conflict(frozenset({"huyen"}), frozenset({"xa"}))
+    assert not slot_conflict(frozenset({"huyen"}), frozenset({"xa", "huyen"}))
+    assert not slot_conflict(frozenset({"huyen"}), frozenset())  # the fact names no level: no evidence
+
+
+def _levels_article(folder: Path) -> Path:
+    write_article(
+        folder,
+        "so_hoa.txt",
+        title="Bình Phước đẩy mạnh số hóa hồ sơ thủ tục hành chính",
+        url="https://tintuc-binhphuoc.example.vn/so-hoa-ho-so-1.html",
+        paragraphs=[
+            "Năm 2024, tỉnh Bình Phước tiếp tục đẩy mạnh số hóa hồ sơ, kết quả giải quyết thủ tục hành chính.",
+            "Tỷ lệ số hóa hồ sơ, kết quả giải quyết thủ tục hành chính ở cấp xã đạt 81,2%.",
+            "Tỷ lệ hồ sơ trực tuyến toàn trình ở cấp tỉnh đạt 65%.",
+            "Ông Trần Văn Mi, Phó Giám đốc Sở Nội vụ, cho biết tỉnh sẽ tập huấn cho cán bộ một cửa.",
+        ],
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("Tỷ lệ số hóa hồ sơ cấp huyện của Bình Phước đạt bao nhiêu?", None),  # only the commune level is given
+        ("ty le so hoa ho so cap huyen binh phuoc", None),
+        ("Tỷ lệ số hóa hồ sơ cấp xã của Bình Phước đạt bao nhiêu?", "81,2%"),
+        ("Giám đốc Sở Nội vụ Bình Phước là ai?", None),  # only the deputy is named
+        ("Phó Giám đốc Sở Nội vụ Bình Phước là ai?", "Trần Văn Mi"),
+    ],
+)
+async def test_another_level_or_post_than_asked_is_a_mismatch(
+    tmp_path: Path, open_service: ServiceFactory, question: str, expect: str | None
+) -> None:
+    service = await open_service(_levels_article(tmp_path / "kb"))
+    answer = await service.ask(question)
+    if expect is None:
+        assert answer.answered is False, answer.results[0].text if answer.results else ""
+        assert answer.reason is Reason.ENTITY_MISMATCH
+    else:
+        assert answer.answered, answer.reason
+        assert expect in answer.results[0].text

@@ -73,6 +73,8 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "want_org_miss",
     "want_place_ok",
     "want_place_miss",
+    "level_conflict",  # the question names an administrative level ("cấp huyện"), the fact only others
+    "post_conflict",  # the question names a post ("chủ tịch"), the fact only its deputy, or the reverse
     "gap_cov_fact",  # cov_fact minus the best cov_fact among the question's candidates
     "gap_lex_fact",
     "gap_similarity",
@@ -100,6 +102,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "english_unknown",  # English words neither the glossary nor the index knows
     "top_similarity",
     "top_year_other",
+    "top_slot_conflict",  # the best fact names another administrative level or post than the question
 )
 
 # Whether an article matches a followed topic (a short noun phrase, not a question): measured on the

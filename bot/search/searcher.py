@@ -24,6 +24,7 @@ import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +79,33 @@ _WANTS: tuple[tuple[int, int], ...] = (
     (int(Intent.ORG), _F_ORG | _F_NAME),
     (int(Intent.PLACE), _F_NAME | _F_ORG),
 )
+# Administrative levels ("cấp huyện") and posts ("chủ tịch", "phó chủ tịch"): a question that names one
+# is not answered by a fact that names another and not it.
+_LEVEL_WORDS = frozenset("tinh huyen xa bo trung".split())
+_POSTS = frozenset(
+    ("chu tich", "bo truong", "giam doc", "thu tuong", "bi thu", "chu nhiem", "truong ban", "cuc truong")
+)
+
+
+def levels_of(toks: Sequence[str]) -> frozenset[str]:
+    """The administrative levels a folded token run names ("cap huyen" -> "huyen")."""
+    return frozenset(b for a, b in itertools.pairwise(toks) if a == "cap" and b in _LEVEL_WORDS)
+
+
+def posts_of(toks: Sequence[str]) -> frozenset[tuple[str, bool]]:
+    """The posts a folded token run names, each with whether it is the deputy ("pho chu tich")."""
+    return frozenset(
+        (f"{toks[i]} {toks[i + 1]}", i > 0 and toks[i - 1] == "pho")
+        for i in range(len(toks) - 1)
+        if f"{toks[i]} {toks[i + 1]}" in _POSTS
+    )
+
+
+def slot_conflict(asked: frozenset[Any], stated: frozenset[Any]) -> bool:
+    """The fact states values of the slot and none of those asked."""
+    return bool(asked) and bool(stated) and not (asked & stated)
+
+
 # Openings (folded) of a sentence that leans on the one before it.
 _CONTEXT_OPENINGS = re.compile(
     r"^(trong do|theo do|ngoai ra|dong thoi|tuy nhien|do do|vi vay|sau do|khi do|luc do|tai day|o day|"
@@ -155,6 +183,8 @@ class _Question:
     focus: frozenset[str]  # unit terms of the predicate after "ai"
     places: tuple[str, ...]  # provinces and cities the question names (folded, space-joined)
     sequence: tuple[str, ...]  # the user's content syllables in order
+    levels: frozenset[str] = frozenset()  # administrative levels named ("huyen")
+    posts: frozenset[tuple[str, bool]] = frozenset()  # posts named, deputy or not
 
 
 @dataclass
@@ -339,6 +369,8 @@ class Searcher:
             focus=frozenset(u.term for u in units if set(u.tokens) & plan.focus),
             places=tuple(dict.fromkeys(" ".join(n) for p in plan.base for n in place_names(p, self.snap.lexicon))),
             sequence=tuple(t for t in toks if t in content),
+            levels=levels_of(toks),
+            posts=posts_of(toks),
         )
 
     def _neighbour_text(self, span: tuple[int, ...]) -> str:
@@ -506,6 +538,12 @@ class Searcher:
                     v["want_person_name"] = 1.0
                 else:
                     v[f"want_{kind}_miss"] = 1.0
+        if q.levels:
+            v["level_conflict"] = float(slot_conflict(q.levels, levels_of(fact_tokens)))
+        if q.posts:
+            stated = posts_of(fact_tokens)
+            v["post_conflict"] = float(slot_conflict(q.posts, stated) and any(
+                (post, not deputy) in stated for post, deputy in q.posts))  # fmt: skip
         feats = list(v.values())  # updating existing keys keeps their order
         return feats, tuple(matched), frozenset(absent)
 
@@ -672,6 +710,7 @@ class Searcher:
             "english_unknown": float(plan.english) * top.feature("cov_unknown"),
             "top_year_other": top.feature("year_other_in_fact"),
             "top_similarity": top.feature("similarity"),
+            "top_slot_conflict": max(top.feature("level_conflict"), top.feature("post_conflict")),
         }
         return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float64)
 
@@ -733,6 +772,8 @@ class Searcher:
             or top.feature("year_conflict")
             or top.feature("ordinal_conflict")
             or top.feature("number_conflict")
+            or top.feature("level_conflict")
+            or top.feature("post_conflict")
         ):
             return Reason.ENTITY_MISMATCH
         if top.feature("coverage") < OFF_TOPIC_COVERAGE:
