@@ -10,8 +10,11 @@ import pytest
 
 from bot.messages import DECLINES
 from bot.models import Reason
+from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import levels_of, posts_of, slot_conflict
 from bot.service import SearchService
+from bot.text.analysis import Intent, plan_query
+from bot.text.lexicon import load_lexicon
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
 
@@ -23,6 +26,7 @@ from tests.support.services import ServiceFactory
         "Gia Lai có bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",  # a province the articles never name
         "Bộ Tư pháp có bao nhiêu TTHC trực tuyến?",  # a ministry the articles never name
         "Chủ tịch UBND tỉnh Kon Tum là ai?",  # the seed names only the Vice-Chairman
+        "ai là bộ trưởng bộ nội vụ",  # the seed names the Prime Minister and a Vice-Chairman, no minister
     ],
 )
 async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
@@ -141,3 +145,17 @@ async def test_another_level_or_post_than_asked_is_a_mismatch(
     else:
         assert answer.answered, answer.reason
         assert expect in answer.results[0].text
+
+
+@pytest.mark.parametrize("question", ["họp ngày nào", "hop ngay nao", "Phiên họp năm nào?"])
+def test_the_word_before_nao_in_a_date_question_only_asks_for_a_date(question: str) -> None:
+    plan = plan_query(question, load_lexicon(bundled_knowledge_dir()))
+    assert plan.intent & Intent.DATE
+    assert "hop" in plan.content
+    assert not {"ngay", "nam"} & set(plan.content)
+
+
+async def test_a_short_date_question_is_answered_with_the_date(seed_answers: SearchService) -> None:
+    answer = await seed_answers.ask("họp ngày nào")
+    assert answer.answered, answer.reason
+    assert "2/2" in answer.results[0].text

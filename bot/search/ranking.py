@@ -74,7 +74,7 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "want_place_ok",
     "want_place_miss",
     "level_conflict",  # the question names an administrative level ("cấp huyện"), the fact only others
-    "post_conflict",  # the question names a post ("chủ tịch"), the fact only its deputy, or the reverse
+    "post_conflict",  # the question names a post ("chủ tịch"), the fact only others (its deputy's included)
     "gap_cov_fact",  # cov_fact minus the best cov_fact among the question's candidates
     "gap_lex_fact",
     "gap_similarity",

@@ -541,9 +541,7 @@ class Searcher:
         if q.levels:
             v["level_conflict"] = float(slot_conflict(q.levels, levels_of(fact_tokens)))
         if q.posts:
-            stated = posts_of(fact_tokens)
-            v["post_conflict"] = float(slot_conflict(q.posts, stated) and any(
-                (post, not deputy) in stated for post, deputy in q.posts))  # fmt: skip
+            v["post_conflict"] = float(slot_conflict(q.posts, posts_of(fact_tokens)))
         feats = list(v.values())  # updating existing keys keeps their order
         return feats, tuple(matched), frozenset(absent)
 

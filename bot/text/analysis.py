@@ -67,6 +67,8 @@ _INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
                               r"vung nao|khu vuc nao|where|which country|which city)\b")),
 ]  # fmt: skip
 
+# Words that, right before "nào", ask for a date ("ngày nào", "năm nào", "hôm nào").
+_DATE_WORDS = frozenset("ngay thang nam luc hom tuan quy".split())
 # A number, possibly with decimal/thousand separators and "/" or "-" parts (8/3, 02/02/2024, 2023-2025, 21/63).
 _NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*(?:\s*[/–-]\s*\d+(?:[.,]\d+)*)*")
 _NUMBER_PARTS = re.compile(r"\s*[/–-]\s*")
@@ -234,6 +236,10 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
     stop -= content_typed
     content = list(dict.fromkeys(t for p in base for t in p if t not in stop and (marked or t not in STOPWORDS)))
     soft = {toks[i - k] for i, t in enumerate(toks) if t == "nao" for k in (1, 2) if i - k >= 0}
+    if intent & Intent.DATE:
+        # "ngày nào", "năm nào", "lúc nào": the word only says a date is asked for (as "khi" in "khi nào").
+        asking = {toks[i - 1] for i, t in enumerate(toks) if t == "nao" and i and toks[i - 1] in _DATE_WORDS}
+        content = [t for t in content if t not in asking]
     focus = {toks[i + k] for i, t in enumerate(toks) if t == "ai" for k in (1, 2) if i + k < len(toks)}
     return QueryPlan(
         text=text,
