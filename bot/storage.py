@@ -247,6 +247,11 @@ class StoredFacts(FactTable):
     updates only add ids and remove rows, never reuse an id); else it keeps its old view, being
     the reader of a snapshot that is no longer served. The connection is closed when the reader is
     garbage-collected (the snapshot replaced and no question using it any more).
+
+    A checkpoint that must empty the WAL (after a deletion: :meth:`Database.delete_user_history`)
+    cannot while a read transaction is open: the database suspends its readers around it (:meth:`suspend`).
+    A suspended reader reads each fact with a statement of its own that finds nothing if the
+    knowledge was rebuilt meanwhile (by another process), so it never returns another sentence.
     """
 
     def __init__(
@@ -257,6 +262,7 @@ class StoredFacts(FactTable):
         self._conn = self._begin()
         self._since = time.monotonic()
         self._lock = threading.Lock()
+        self._pinned = True  # False: suspended, or its view lost (each read checks ``built_at``)
         self._size = size
         self._owners = owners
         self._cache: dict[int, FactRow] = {}
@@ -294,19 +300,49 @@ class StoredFacts(FactTable):
         if found is not None:
             return found
         with self._lock:
-            if time.monotonic() - self._since > FACT_READER_REFRESH_SECONDS:
+            if self._pinned and time.monotonic() - self._since > FACT_READER_REFRESH_SECONDS:
                 self._refresh()
-            got = self._conn.execute(
-                "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?", (fact_id,)
-            ).fetchone()
+            if self._pinned:
+                got = self._conn.execute(_FACT_BY_ID, (fact_id,)).fetchone()
+            else:
+                got = self._conn.execute(_FACT_BY_ID_IF_BUILT, (fact_id, self._built_at)).fetchone()
         found = FactRow(*got) if got is not None else removed_fact(fact_id, int(self._owners[fact_id]))
         if len(self._cache) >= FACT_CACHE_SIZE:
             self._cache.clear()
         self._cache[fact_id] = found
         return found
 
+    def suspend(self) -> bool:
+        """End the read transaction if it sees the served knowledge; True if it did (then :meth:`resume`)."""
+        with self._lock:
+            if not self._pinned or self._since == float("inf"):
+                return False  # suspended already, or the reader of a replaced snapshot: keeps its view
+            self._conn.execute("COMMIT")
+            self._pinned = False
+            return True
+
+    def resume(self) -> None:
+        """Hold a read transaction again, if the knowledge is still the one this reader serves."""
+        with self._lock:
+            if self._pinned:
+                return
+            self._conn.execute("BEGIN")
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+            if row is None or row[0] != self._built_at:
+                self._conn.execute("COMMIT")  # rebuilt by another process meanwhile: reads stay checked
+                return
+            self._pinned = True
+            self._since = time.monotonic()
+
     def close(self) -> None:
         self._finalizer()
+
+
+_FACT_BY_ID = "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?"
+_FACT_BY_ID_IF_BUILT = (
+    "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?"
+    " AND (SELECT value FROM meta WHERE key = 'built_at') = ?"
+)
 
 
 def _close_reader(holder: list[sqlite3.Connection]) -> None:
@@ -322,6 +358,8 @@ class Database:
         # One connection is shared by concurrent handlers: a write (or commit) from one must never
         # land inside another's open transaction, e.g. a query-log insert during a reload.
         self._write_lock = asyncio.Lock()
+        # The fact readers of served snapshots (suspended while a checkpoint empties the WAL).
+        self._readers: weakref.WeakSet[StoredFacts] = weakref.WeakSet()
         self.path = path
         self.read_only = read_only
         self.immutable = False  # opened with immutable=1 (a read-only mount without the WAL's files)
@@ -554,7 +592,9 @@ class Database:
     def fact_reader(self, size: int, owners: npt.NDArray[np.int32], built_at: str) -> StoredFacts:
         """The stored facts (``size`` ids, ``owners`` their articles' ids) of the knowledge built at
         ``built_at``, read on demand as they are now."""
-        return StoredFacts(self.path, size, owners, immutable=self.immutable, built_at=built_at)
+        reader = StoredFacts(self.path, size, owners, immutable=self.immutable, built_at=built_at)
+        self._readers.add(reader)
+        return reader
 
     async def load_knowledge(self, facts: bool = True) -> KnowledgeData | None:
         """The stored knowledge (without the articles' paragraphs), or None when no reload has run yet.
@@ -655,9 +695,27 @@ class Database:
     async def _forget_deleted(self) -> None:
         """Copy the WAL back and empty it, so deleted rows (zeroed by ``secure_delete``) leave no copy there."""
         try:
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not await self.checkpoint():
+                log.warning(
+                    "could not empty the WAL after a deletion: a reader is still open; the next checkpoint will"
+                )
         except sqlite3.Error as exc:  # busy: the next checkpoint does it
             log.warning("could not checkpoint the database after a deletion: %s", exc)
+
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database and empty it; True if it was emptied.
+
+        The served snapshots' fact readers end their read transactions meanwhile (an open one
+        would make the checkpoint wait for the busy timeout and leave the WAL as it is).
+        """
+        suspended = [reader for reader in list(self._readers) if reader.suspend()]
+        try:
+            async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                row = await cur.fetchone()
+        finally:
+            for reader in suspended:
+                reader.resume()
+        return row is not None and not row[0]
 
     async def purge_query_log(self, older_than_days: int) -> int:
         if self.read_only:

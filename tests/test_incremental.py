@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import shutil
+import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -186,5 +188,59 @@ async def test_a_served_snapshot_moves_to_fresh_read_transactions_but_an_old_one
             shutil.copy(path, folder / path.name)
         await service.reload()  # renumbers every fact
         assert [before.facts[i].text for i in range(len(texts))] == texts  # still its own view
+    finally:
+        await service.close()
+
+
+async def test_a_deletion_empties_the_wal_past_the_served_reader_which_then_reads_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.storage.FACT_CACHE_SIZE", 1)  # every read goes to the database
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for path in sorted(bundled_knowledge_dir().glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    service = await SearchService.open(tmp_path / "cchc.db", folder, busy_timeout=30.0)
+    try:
+        snap = service.snapshot
+        assert snap is not None
+        texts = [f.text for f in snap.facts]  # the reader holds its read transaction from here
+        for i in range(3):
+            await service.db.log_query(question=f"q{i}", answered=True, top_fact_id=None, latency_ms=1.0, user_hash="u")
+        wal = service.db.path.with_name(service.db.path.name + "-wal")
+        assert wal.stat().st_size > 0
+        started = time.monotonic()
+        assert await service.db.delete_user_history("u") == 3
+        assert time.monotonic() - started < 5  # not the busy timeout: the reader stepped aside
+        assert wal.stat().st_size == 0
+        assert [snap.facts[i].text for i in range(len(texts))] == texts  # and reads on, pinned again
+        assert snap.facts._pinned  # type: ignore[attr-defined]
+    finally:
+        await service.close()
+
+
+async def test_a_suspended_reader_never_reads_facts_of_knowledge_rebuilt_meanwhile(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for path in sorted(bundled_knowledge_dir().glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    service = await SearchService.open(tmp_path / "cchc.db", folder)
+    try:
+        snap = service.snapshot
+        assert snap is not None
+        reader = snap.facts
+        last = len(reader) - 1
+        assert reader.suspend()  # type: ignore[attr-defined]
+        assert reader.row(last).text  # type: ignore[attr-defined]  # the same knowledge: read as usual
+        reader._cache.clear()  # type: ignore[attr-defined]
+        other = sqlite3.connect(service.db.path)
+        other.execute("UPDATE meta SET value = 'another build' WHERE key = 'built_at'")
+        other.commit()
+        other.close()
+        assert reader.row(last).kind == "removed"  # type: ignore[attr-defined]  # not another build's sentence
+        reader.resume()  # type: ignore[attr-defined]
+        reader._cache.clear()  # type: ignore[attr-defined]
+        assert not reader._pinned  # type: ignore[attr-defined]  # its view is gone: reads stay checked
+        assert reader.row(last).kind == "removed"  # type: ignore[attr-defined]
     finally:
         await service.close()
