@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import threading
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -452,31 +453,37 @@ class BM25Index:
 
 
 class _WeightCache:
-    """Arrays of weights by key, within a byte budget, the least recently used dropped first."""
+    """Arrays of weights by key, within a byte budget, the least recently used dropped first.
+
+    Locked: an update reads the served index from a worker thread while questions read it too.
+    """
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.held = 0
         self._items: OrderedDict[object, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: object) -> object | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        self._items.move_to_end(key)
-        return item[0]
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def put(self, key: object, value: object, nbytes: int) -> None:
         if nbytes > self.budget:
             return
-        old = self._items.pop(key, None)
-        if old is not None:
-            self.held -= old[1]
-        while self._items and self.held + nbytes > self.budget:
-            _, (_, freed) = self._items.popitem(last=False)
-            self.held -= freed
-        self._items[key] = (value, nbytes)
-        self.held += nbytes
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.held -= old[1]
+            while self._items and self.held + nbytes > self.budget:
+                _, (_, freed) = self._items.popitem(last=False)
+                self.held -= freed
+            self._items[key] = (value, nbytes)
+            self.held += nbytes
 
 
 def top_k(scores: FloatArray, k: int) -> IntArray:
