@@ -231,16 +231,16 @@ async def test_a_suspended_reader_never_reads_facts_of_knowledge_rebuilt_meanwhi
         reader = snap.facts
         last = len(reader) - 1
         assert reader.suspend()  # type: ignore[attr-defined]
-        assert reader.row(last).text  # type: ignore[attr-defined]  # the same knowledge: read as usual
+        assert reader.row(last).text  # the same knowledge: read as usual
         reader._cache.clear()  # type: ignore[attr-defined]
         other = sqlite3.connect(service.db.path)
         other.execute("UPDATE meta SET value = 'another build' WHERE key = 'built_at'")
         other.commit()
         other.close()
-        assert reader.row(last).kind == "removed"  # type: ignore[attr-defined]  # not another build's sentence
+        assert reader.row(last).kind == "removed"  # not another build's sentence
         reader.resume()  # type: ignore[attr-defined]
         reader._cache.clear()  # type: ignore[attr-defined]
         assert not reader._pinned  # type: ignore[attr-defined]  # its view is gone: reads stay checked
-        assert reader.row(last).kind == "removed"  # type: ignore[attr-defined]
+        assert reader.row(last).kind == "removed"
     finally:
         await service.close()
