@@ -22,7 +22,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +111,27 @@ _CONTEXT_OPENINGS = re.compile(
     r"^(trong do|theo do|ngoai ra|dong thoi|tuy nhien|do do|vi vay|sau do|khi do|luc do|tai day|o day|"
     r"day la|dieu nay|viec nay|nhu vay|ong|ba|ho|no|chung|nhung|cung)\b"
 )
+
+
+class _Terms:
+    """Whether index terms (syllables, and adjacent pairs written ``a_b``) are in folded text, as
+    ``frozenset((*tokens, *bigrams(tokens)))`` would say, by substring search instead of building the
+    set: a token never holds ``_`` or a space. Facts quoted together are joined by ``|``, which no
+    token is, so no pair spans two facts."""
+
+    __slots__ = ("_padded",)
+
+    def __init__(self, folded: str) -> None:
+        self._padded = f" {folded} "
+
+    def __contains__(self, term: str) -> bool:
+        return f" {term.replace('_', ' ')} " in self._padded
+
+    def has_all(self, terms: Iterable[str]) -> bool:
+        return all(t in self for t in terms)
+
+    def count(self, terms: Iterable[str]) -> int:
+        return sum(1 for t in terms if t in self)
 
 
 def _named_opening(text: str) -> bool:
@@ -408,11 +429,11 @@ class Searcher:
         article = row.article_id
         headline = snap.headline_tokens(article)
         if len(span) == 1:
-            fact_terms = snap.fact_terms(fid)
+            fact_terms = _Terms(row.folded)
             accents = snap.fact_accents(fid) if plan.accented else frozenset()
             folded, fact_features = row.folded, row.features
         else:
-            fact_terms = frozenset().union(*(snap.fact_terms(f) for f in span))
+            fact_terms = _Terms(" | ".join(snap.facts[f].folded for f in span))
             accents = frozenset().union(*(snap.fact_accents(f) for f in span)) if plan.accented else frozenset()
             folded = " ".join(snap.facts[f].folded for f in span)
             fact_features = functools.reduce(operator.or_, (snap.facts[f].features for f in span))
@@ -425,7 +446,7 @@ class Searcher:
         for i, unit in enumerate(q.units):
             w = unit.weight
             total_w = w
-            if unit.term in fact_terms or any(need <= fact_terms for need, _ in unit.alternative_terms):
+            if unit.term in fact_terms or any(fact_terms.has_all(need) for need, _ in unit.alternative_terms):
                 local_got += local_w[i]
             if unit.term in fact_terms:
                 mismatched = sum(
@@ -436,7 +457,7 @@ class Searcher:
                 w_fact += credit
                 w_lost += w - credit
                 matched.extend(unit.tokens)
-            elif alt := next((a for need, a in unit.alternative_terms if need <= fact_terms), None):
+            elif alt := next((a for need, a in unit.alternative_terms if fact_terms.has_all(need)), None):
                 got += w
                 w_fact += w
                 matched.extend(alt)
@@ -507,10 +528,10 @@ class Searcher:
             "max_absent": max_absent / q.heaviest if q.heaviest else 0.0,
             "evidence": math.log1p(w_fact),
             "cov_fact_local": local_got / local_w[-1] if local_w[-1] else 0.0,
-            "focus_in_fact": len(q.focus & fact_terms) / len(q.focus) if q.focus else 0.0,
+            "focus_in_fact": fact_terms.count(q.focus) / len(q.focus) if q.focus else 0.0,
             "tokens_in_fact": sum(1 for t in q.sequence if t in fact_terms) / n_seq if n_seq else 0.0,
             "sequence": LCSseq.similarity(q.sequence, fact_tokens) / n_seq if n_seq else 0.0,
-            "pairs_in_fact": len(q.pairs & fact_terms) / len(q.pairs) if q.pairs else 0.0,
+            "pairs_in_fact": fact_terms.count(q.pairs) / len(q.pairs) if q.pairs else 0.0,
             "novel": len(distinct - q.tokens - STOPWORDS) / max(1, len(distinct)),
             "fact_length": math.log1p(len(fact_tokens)),
             "position": math.log1p(row.position),
