@@ -28,6 +28,12 @@ from bench.report import check_targets, growth_table, machine_info, peer_ratios,
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _shown(path: Path) -> str:
+    """``path`` as the report shows it: relative to the repository when inside it (no machine path)."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(path)
+
+
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
@@ -208,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "synthetic_questions": args.questions,
             "repeats": args.repeats,
             "seed": args.seed,
-            "dev": str(args.dev) if args.dev and args.dev.is_file() else None,
+            "dev": _shown(args.dev) if args.dev and args.dev.is_file() else None,
             "peers": {engine: peer_engines.version(engine) for engine in peers},
         },
         "results": results,
