@@ -5,7 +5,8 @@
 Run by :mod:`bench.cli` after a size's worker has built ``FILE`` and exited. Each run spawns
 ``python -m bot ask --json Q`` with ``CCHC_DB_PATH`` and ``CCHC_KNOWLEDGE_DIR`` set (as a deployment
 would; ``--knowledge`` would add a listing of the sources to the work), times it from spawn to exit,
-and reads the child's peak RSS from ``os.wait4``. The median of the runs is reported, and the median
+and reads the child's peak RSS from ``os.wait4``. The bot's modules are compiled to bytecode first, as
+``pip install`` leaves an installed package. The median of the runs is reported, and the median
 of as many ``python -m bot ask --help`` (``cold_floor_s``: interpreter and imports, no database), so
 that what the database adds is ``cold_ask_s - cold_floor_s``.
 
@@ -23,6 +24,7 @@ the scratch ``HOME``/``XDG_DATA_HOME`` it is given).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import sqlite3
@@ -120,6 +122,9 @@ def measure(db: Path, knowledge: Path, question: str, runs: int = 3, expect_url:
     before = generation(db)
     if before is None:
         raise ColdStartError(f"{db} holds no index: build it first")
+    # The bot's modules compiled to bytecode first, as `pip install` leaves them: where
+    # PYTHONDONTWRITEBYTECODE is set (as on this machine), every run would compile them again.
+    compiled = compileall.compile_dir(REPO_ROOT / "bot", quiet=1)
     walls: list[float] = []
     rss: list[float] = []
     with tempfile.TemporaryDirectory(prefix="cchc-cold-") as tmp:
@@ -143,6 +148,7 @@ def measure(db: Path, knowledge: Path, question: str, runs: int = 3, expect_url:
         "cold_ask_question": question,
         # the part of it that is start-up and imports alone (`ask --help`), whatever the database
         "cold_floor_s": round(statistics.median(floors), 3),
+        "cold_ask_bytecode": bool(compiled),
     }
 
 

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from bot.models import IngestReport, ReloadReport
 from bot.reasons_vi import skipped_label, skipped_reason, vi
 from bot.render import answer_text
 from bot.service import ReloadError, SearchService
-from bot.storage import StorageError
+from bot.storage import DatabaseCorrupt, StorageError, classify
 
 if TYPE_CHECKING:  # fetching, feeds, news and progress bars load when a command needs them: `ask` starts fast
     from bot.news import TrialMatch
@@ -243,8 +244,9 @@ def other_folder_note(service: SearchService, knowledge: Path | None) -> str | N
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    # Opened lazily: no whole-file check, the postings read as the question needs them (fast at any size).
     service = await SearchService.open(
-        settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+        settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds, lazy=True
     )
     try:
         if (note := other_folder_note(service, args.knowledge)) is not None:
@@ -255,7 +257,20 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
                 print("Nhập câu hỏi, mỗi dòng một câu; kết thúc bằng Ctrl-D.", file=sys.stderr)
             questions = read_questions(sys.stdin.buffer)
         for q in questions:
-            answer = await service.ask(q, limit=args.limit)
+            try:
+                answer = await service.ask(q, limit=args.limit)
+            except sqlite3.Error as exc:
+                if not isinstance(problem := classify(settings.db_path, exc, settings.db_busy_timeout_seconds),
+                                  DatabaseCorrupt):  # fmt: skip
+                    raise problem from None
+                # Damage met where the question read: open it the careful way, which checks the whole
+                # file and moves a damaged one aside and rebuilds it, then ask again.
+                print(f"lỗi: {vi(str(problem))}", file=sys.stderr)
+                await service.close()
+                service = await SearchService.open(
+                    settings.db_path, settings.knowledge_dir, busy_timeout=settings.db_busy_timeout_seconds
+                )
+                answer = await service.ask(q, limit=args.limit)
             if args.json:
                 print(json.dumps(answer.to_json_dict(), ensure_ascii=False), flush=True)
             else:

@@ -128,36 +128,52 @@ class SearchService:
 
     @classmethod
     async def open(
-        cls, db_path: Path, knowledge_dir: Path, *, build_if_empty: bool = True, busy_timeout: float = BUSY_TIMEOUT
+        cls,
+        db_path: Path,
+        knowledge_dir: Path,
+        *,
+        build_if_empty: bool = True,
+        busy_timeout: float = BUSY_TIMEOUT,
+        lazy: bool = False,
     ) -> SearchService:
         """Open the database and its index; a corrupted database is moved aside and rebuilt.
+
+        ``lazy`` is for a process that answers a few questions and exits (``cchc-bot ask``): the
+        whole-file integrity check is skipped (damage shows as SQLite's errors where it is read)
+        and the index's postings stay in the database, read as questions need them
+        (:meth:`~bot.storage.Database.load_knowledge_lazily`). A long-lived process (the bot)
+        checks the file and holds its index in memory.
 
         Raises :class:`~bot.storage.StorageError` with a clear message when the database cannot
         be used (locked by another process, read-only without an index, unfixable).
         """
         try:
-            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout)
+            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout, lazy)
         except DatabaseCorrupt as exc:
             moved = move_aside(Path(db_path))
             log.error("%s; moved it aside to %s and rebuilding the index from %s", exc, moved, knowledge_dir)
-            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout)
+            return await cls._open(db_path, knowledge_dir, build_if_empty, busy_timeout, lazy)
 
     @classmethod
     async def _open(
-        cls, db_path: Path, knowledge_dir: Path, build_if_empty: bool, busy_timeout: float
+        cls, db_path: Path, knowledge_dir: Path, build_if_empty: bool, busy_timeout: float, lazy: bool = False
     ) -> SearchService:
-        db = await Database.open(db_path, busy_timeout=busy_timeout)
+        db = await Database.open(db_path, busy_timeout=busy_timeout, verify=not lazy)
         service = cls(db, knowledge_dir)
         try:
             try:
-                data = await db.load_knowledge(facts=False)
+                if lazy:
+                    loaded = await asyncio.to_thread(db.load_knowledge_lazily)
+                    data = loaded[0] if loaded is not None else None
+                else:
+                    data = await db.load_knowledge(facts=False)
             except sqlite3.Error as exc:
                 raise classify(db.path, exc, busy_timeout) from None
             if data is not None and not built_by_this_version(data.meta) and not db.read_only:
                 log.warning("the index in %s was built by another version; rebuilding it", db_path)
                 data = None
             if data is not None:
-                service._snapshot = await asyncio.to_thread(service._stored_snapshot, data)
+                service._snapshot = await asyncio.to_thread(service._stored_snapshot, data, lazy)
                 service.generation = int(data.meta.get("generation", "0"))
             elif db.read_only:
                 raise StorageError(
@@ -171,7 +187,7 @@ class SearchService:
             raise
         return service
 
-    def _stored_snapshot(self, data: KnowledgeData) -> Snapshot:
+    def _stored_snapshot(self, data: KnowledgeData, lazy: bool = False) -> Snapshot:
         """The snapshot of knowledge loaded without its facts: they are read from the database on demand."""
         fact_article = (
             np.concatenate([s.columns["article"] for s in data.fact_segments])
@@ -182,7 +198,7 @@ class SearchService:
             reader = self.db.fact_reader(len(fact_article), fact_article, data.meta.get("built_at", ""))
         except sqlite3.Error as exc:
             raise classify(self.db.path, exc, BUSY_TIMEOUT) from None
-        return Snapshot.from_data(data, facts=reader)
+        return Snapshot.from_data(data, facts=reader, lazy=lazy)
 
     def _reading_stored_facts(self, snapshot: Snapshot) -> Snapshot:
         """``snapshot`` (just stored) reading its facts from the database: the built ones are let go."""

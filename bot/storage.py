@@ -24,13 +24,23 @@ import aiosqlite
 import numpy as np
 import numpy.typing as npt
 
+from bot.index.bm25 import PostingStore
 from bot.index.facts import FactTable, removed_fact
-from bot.index.stored import ARTICLE_INDEX, FACT_INDEX, FactRow, KnowledgeData, KnowledgeUpdate, segments_from_blobs
+from bot.index.stored import (
+    ARTICLE_INDEX,
+    FACT_INDEX,
+    POSTING_PARTS,
+    FactRow,
+    KnowledgeData,
+    KnowledgeUpdate,
+    built_by_this_version,
+    segments_from_blobs,
+)
 from bot.models import ArticleRow
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT = 5.0  # seconds to wait for another process's lock before giving up
 
 # Named migrations, applied in order, each in its own transaction and recorded.
@@ -119,6 +129,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # The articles' rows without their paragraphs, in id order: what opening an index reads
+        # (a scan of the table would read every paragraph's pages too).
+        "004_article_heads",
+        """
+        CREATE INDEX articles_heads ON articles(id, url, title, site, published, author, views, caption,
+                                                content_hash, source);
+        """,
+    ),
 ]
 
 
@@ -187,6 +206,36 @@ def move_aside(path: Path, now: datetime | None = None) -> Path:
     return target
 
 
+_ARTICLE_ROWS = (
+    "SELECT id, url, title, site, published, author, views, caption, content_hash, source FROM articles ORDER BY id"
+)
+
+
+def _article(r: Sequence[Any]) -> ArticleRow:
+    return ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9])
+
+
+def _knowledge(
+    meta: dict[str, str],
+    articles: list[ArticleRow],
+    facts: list[FactRow],
+    blobs: dict[str, bytes],
+    stores: dict[str, PostingStore] | None = None,
+) -> KnowledgeData:
+    fact_segments = segments_from_blobs(FACT_INDEX, blobs, stores)
+    article_segments = segments_from_blobs(ARTICLE_INDEX, blobs, stores)
+    return KnowledgeData(
+        articles=articles,
+        paragraphs=[],  # stored for the record; answering never reads them back
+        facts=facts,
+        fact_segments=[s for _, s in fact_segments],
+        article_segments=[s for _, s in article_segments],
+        meta=meta,
+        fact_numbers=[n for n, _ in fact_segments],
+        article_numbers=[n for n, _ in article_segments],
+    )
+
+
 @dataclass(frozen=True)
 class Stats:
     questions: int
@@ -233,6 +282,8 @@ class DigestSetting:
 FACT_CACHE_SIZE = 20_000
 # How long a StoredFacts reader keeps one read transaction (it holds back WAL checkpoints meanwhile).
 FACT_READER_REFRESH_SECONDS = 30.0
+# Bytes of the database a lazily opened index maps into memory (address space, not resident memory).
+MMAP_BYTES = 1 << 34
 
 
 class StoredFacts(FactTable):
@@ -338,6 +389,54 @@ class StoredFacts(FactTable):
         self._finalizer()
 
 
+class PinnedView:
+    """A read-only connection holding one read transaction for its whole life: whatever is read
+    through it is one state of the database, whatever commits meanwhile.
+
+    For a process that answers and exits (``cchc-bot ask``): the index is opened lazily through it
+    (:meth:`Database.load_knowledge_lazily`), its postings read from their blobs on demand. Held
+    open, it keeps WAL checkpoints of other processes from going past it, so a long-lived process
+    loads its index into memory instead. Closed when the last segment reading through it is gone.
+    """
+
+    def __init__(self, path: Path, immutable: bool = False) -> None:
+        uri = _read_only_uri(path) + ("&immutable=1" if immutable else "")
+        self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        self._finalizer = weakref.finalize(self, self.conn.close)
+        # The first read of a blob walks its chain of overflow pages: mapped, that costs page faults
+        # instead of a read() per page (2 ms instead of 11 ms for 22 MB). Mapped pages count in the
+        # process's resident size as they are touched, but they are the file's cache, shared.
+        self.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        self.conn.execute("BEGIN")
+        self.conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # the read transaction starts here
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+class BlobPostings:
+    """A segment's postings read from its two blobs (ids ``<i4``, term frequencies ``<u2``) by range."""
+
+    def __init__(self, view: PinnedView, ids_row: int, tfs_row: int, count: int) -> None:
+        self._view = view  # kept open while this store is used
+        self._ids = view.conn.blobopen("index_blobs", "data", ids_row, readonly=True)
+        self._tfs = view.conn.blobopen("index_blobs", "data", tfs_row, readonly=True)
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def read(self, lo: int, hi: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint16]]:
+        with self._view.lock:
+            self._ids.seek(4 * lo)
+            ids = self._ids.read(4 * (hi - lo))
+            self._tfs.seek(2 * lo)
+            tfs = self._tfs.read(2 * (hi - lo))
+        return (np.frombuffer(ids, dtype="<i4").astype(np.int32, copy=False),
+                np.frombuffer(tfs, dtype="<u2").astype(np.uint16, copy=False))  # fmt: skip
+
+
 _FACT_BY_ID = "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?"
 _FACT_BY_ID_IF_BUILT = (
     "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?"
@@ -367,8 +466,11 @@ class Database:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Database:
+    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, verify: bool = True) -> Database:
         """Open (or create) and migrate the database.
+
+        ``verify`` runs SQLite's ``quick_check`` over the whole file first (a second at a million
+        facts); without it, damage shows as SQLite's own errors when the damaged pages are read.
 
         Raises :class:`DatabaseLocked` when another process holds it longer than ``busy_timeout``,
         :class:`DatabaseCorrupt` when it is damaged, :class:`StorageError` otherwise. A file that
@@ -381,7 +483,7 @@ class Database:
                 f"cannot open database {path}: it is a folder; give the path of a file (a new one is created)"
             )
         if path.exists() and not _writable(path):
-            return await cls._open_read_only(path, busy_timeout)
+            return await cls._open_read_only(path, busy_timeout, verify)
         if not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
             raise StorageError(f"cannot open or create database {path}: the folder {path.parent} is not writable")
         try:
@@ -394,7 +496,8 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             await conn.execute("PRAGMA secure_delete = ON")  # deleted questions are overwritten, not left in free pages
-            await db._check_integrity()
+            if verify:
+                await db._check_integrity()
             await conn.execute("PRAGMA journal_mode = WAL")
             # WAL + NORMAL: no fsync per query-log row; a power cut may lose the last rows, never the index.
             await conn.execute("PRAGMA synchronous = NORMAL")
@@ -404,7 +507,7 @@ class Database:
             if _no_room(exc) and path.is_file():
                 # A full disk: the WAL's files cannot be created, but the index can still be read.
                 log.warning("database %s cannot be written (%s): the disk may be full", path, exc)
-                return await cls._open_read_only(path, busy_timeout)
+                return await cls._open_read_only(path, busy_timeout, verify)
             raise classify(path, exc, busy_timeout) from None
         except StorageError:
             await conn.close()
@@ -412,7 +515,7 @@ class Database:
         return db
 
     @classmethod
-    async def _open_read_only(cls, path: Path, busy_timeout: float) -> Database:
+    async def _open_read_only(cls, path: Path, busy_timeout: float, verify: bool = True) -> Database:
         uri = _read_only_uri(path)
         # A WAL database on a read-only mount cannot get its shared-memory file: open it as immutable.
         for options in ("", "&immutable=1"):
@@ -423,7 +526,8 @@ class Database:
             db = cls(conn, path, read_only=True)
             db.immutable = bool(options)
             try:
-                await db._check_integrity()
+                if verify:
+                    await db._check_integrity()
                 pending = await db._pending_migrations()
             except sqlite3.Error as exc:
                 await conn.close()
@@ -606,15 +710,8 @@ class Database:
             meta = {k: v for k, v in await cur.fetchall()}
         if "built_at" not in meta:
             return None
-        async with conn.execute(
-            "SELECT id, url, title, site, published, author, views, caption, content_hash, source"
-            " FROM articles ORDER BY id"
-        ) as cur:
-            rows = list(await cur.fetchall())
-        articles = [
-            ArticleRow(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows
-        ]
-        paragraphs: list[list[str]] = []  # stored for the record; answering never reads them back
+        async with conn.execute(_ARTICLE_ROWS) as cur:
+            articles = [_article(r) for r in await cur.fetchall()]
         fact_rows: list[FactRow] = []
         if facts:
             async with conn.execute(
@@ -623,19 +720,40 @@ class Database:
                 fact_rows = [FactRow(*r) for r in await cur.fetchall()]
         async with conn.execute("SELECT name, data FROM index_blobs") as cur:
             blobs = {name: bytes(data) for name, data in await cur.fetchall()}
-        fact_segments = segments_from_blobs(FACT_INDEX, blobs)
-        article_segments = segments_from_blobs(ARTICLE_INDEX, blobs)
-        del blobs
-        return KnowledgeData(
-            articles=articles,
-            paragraphs=paragraphs,
-            facts=fact_rows,
-            fact_segments=[s for _, s in fact_segments],
-            article_segments=[s for _, s in article_segments],
-            meta=meta,
-            fact_numbers=[n for n, _ in fact_segments],
-            article_numbers=[n for n, _ in article_segments],
-        )
+        return _knowledge(meta, articles, fact_rows, blobs)
+
+    def load_knowledge_lazily(self) -> tuple[KnowledgeData, PinnedView] | None:
+        """The stored knowledge without its facts, read through a :class:`PinnedView` and with the
+        segments' postings left in the database, read from there as questions need them (blocking:
+        run it in a thread). None when no reload has run yet.
+
+        What opening costs is then the articles' rows and the small parts of the segments, not the
+        hundreds of megabytes of postings of a large index.
+        """
+        view = PinnedView(self.path, self.immutable)
+        conn = view.conn
+        meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta")}
+        if "built_at" not in meta:
+            view.close()
+            return None
+        articles = [_article(r) for r in conn.execute(_ARTICLE_ROWS)]
+        # An index of another format (a read-only database is served as it is) is read whole.
+        whole = not built_by_this_version(meta)
+        blobs: dict[str, bytes] = {}
+        rows: dict[str, tuple[int, int]] = {}  # a posting part's name -> (rowid, bytes)
+        for rowid, name, size in conn.execute("SELECT rowid, name, length(data) FROM index_blobs"):
+            if name.rsplit(".", 1)[-1] in POSTING_PARTS and not whole:
+                rows[name] = (rowid, size)
+            else:
+                blobs[name] = bytes(
+                    conn.execute("SELECT data FROM index_blobs WHERE rowid = ?", (rowid,)).fetchone()[0]
+                )
+        stores: dict[str, PostingStore] = {}
+        for name, (rowid, size) in rows.items():
+            prefix, part = name.rsplit(".", 1)
+            if part == "doc_ids":
+                stores[prefix + "."] = BlobPostings(view, rowid, rows[f"{prefix}.tfs"][0], size // 4)
+        return _knowledge(meta, articles, [], blobs, None if whole else stores), view
 
     # -- query log ---------------------------------------------------------------------------------
 

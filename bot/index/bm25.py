@@ -24,6 +24,7 @@ from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -45,20 +46,85 @@ SPARSE_RATIO = 16
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
+TfArray = npt.NDArray[np.uint16]
 _EMPTY_IDS: IntArray = np.zeros(0, np.int32)
 _EMPTY_W: FloatArray = np.zeros(0, np.float32)
-_EMPTY_TF: npt.NDArray[np.uint16] = np.zeros(0, np.uint16)
+_EMPTY_TF: TfArray = np.zeros(0, np.uint16)
+
+
+class PostingStore(Protocol):
+    """Where a segment's postings are read from: the ids and term frequencies of slots ``lo .. hi - 1``."""
+
+    def __len__(self) -> int: ...
+
+    def read(self, lo: int, hi: int) -> tuple[IntArray, TfArray]: ...
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayPostings:
+    """Postings held in memory."""
+
+    doc_ids: IntArray
+    tfs: TfArray
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def read(self, lo: int, hi: int) -> tuple[IntArray, TfArray]:
+        return self.doc_ids[lo:hi], self.tfs[lo:hi]
+
+
+class SortedVocab(Mapping[str, int]):
+    """A segment's vocabulary as stored (its terms sorted, one per line, UTF-8), looked up by binary
+    search: opening a large index to answer one question then builds no dict of millions of terms.
+    A term's slot is its rank (segments are built with their terms in sorted order)."""
+
+    def __init__(self, text: bytes) -> None:
+        self._text = text
+        breaks = np.flatnonzero(np.frombuffer(text, np.uint8) == 10) if text else np.zeros(0, np.int64)
+        self._starts = np.concatenate(([0], breaks + 1)).astype(np.int64) if text else breaks
+        self._ends = np.concatenate((breaks, [len(text)])).astype(np.int64) if text else breaks
+        self._cache: dict[str, int | None] = {}
+
+    def _term(self, slot: int) -> bytes:
+        return self._text[self._starts[slot] : self._ends[slot]]
+
+    def get(self, term: str, default: Any = None) -> Any:
+        found = self._cache.get(term, -1)
+        if found == -1:
+            key = term.encode("utf-8")
+            at = bisect.bisect_left(range(len(self._starts)), key, key=self._term)
+            found = at if at < len(self._starts) and self._term(at) == key else None
+            self._cache[term] = found
+        return default if found is None else found
+
+    def __getitem__(self, term: str) -> int:
+        found = self.get(term)
+        if found is None:
+            raise KeyError(term)
+        return int(found)
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.get(term) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._text.decode("utf-8").split("\n") if self._text else [])
+
+    def __len__(self) -> int:
+        return len(self._starts)
 
 
 @dataclass(frozen=True, eq=False)
 class Segment:
-    """Postings of the documents ``first`` .. ``first + len(lengths) - 1``: ids ascending within a term."""
+    """Postings of the documents ``first`` .. ``first + len(lengths) - 1``: ids ascending within a term.
+
+    A term's slot in ``vocab`` is its rank among the segment's terms in sorted order.
+    """
 
     first: int
-    vocab: dict[str, int]
+    vocab: Mapping[str, int]
     offsets: npt.NDArray[np.int64]
-    doc_ids: IntArray  # global document ids
-    tfs: npt.NDArray[np.uint16]
+    store: PostingStore
     lengths: IntArray  # terms in each of the segment's documents
     # Per-document columns besides the postings (the fact index keeps each fact's article and kind).
     columns: Mapping[str, npt.NDArray[np.int32]] = field(default_factory=dict)
@@ -71,22 +137,29 @@ class Segment:
     def end(self) -> int:
         return self.first + len(self.lengths)
 
+    @property
+    def doc_ids(self) -> IntArray:
+        """Every posting's document id (global), term by term."""
+        return self.store.read(0, len(self.store))[0]
+
+    @property
+    def tfs(self) -> TfArray:
+        return self.store.read(0, len(self.store))[1]
+
     def df(self, term: str) -> int:
         slot = self.vocab.get(term)
         return 0 if slot is None else int(self.offsets[slot + 1] - self.offsets[slot])
 
-    def postings(self, term: str) -> tuple[IntArray, npt.NDArray[np.uint16]]:
+    def postings(self, term: str) -> tuple[IntArray, TfArray]:
         slot = self.vocab.get(term)
         if slot is None:
             return _EMPTY_IDS, _EMPTY_TF
-        lo, hi = int(self.offsets[slot]), int(self.offsets[slot + 1])
-        return self.doc_ids[lo:hi], self.tfs[lo:hi]
+        return self.store.read(int(self.offsets[slot]), int(self.offsets[slot + 1]))
 
     def to_blobs(self) -> dict[str, bytes]:
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
         return {
             "first": str(self.first).encode(),
-            "terms": "\n".join(terms).encode("utf-8"),
+            "terms": "\n".join(self.vocab).encode("utf-8"),  # sorted: slot order
             "offsets": self.offsets.astype("<i8", copy=False).tobytes(),
             "doc_ids": self.doc_ids.astype("<i4", copy=False).tobytes(),
             "tfs": self.tfs.astype("<u2", copy=False).tobytes(),
@@ -95,16 +168,25 @@ class Segment:
         }
 
     @classmethod
-    def from_blobs(cls, blobs: Mapping[str, bytes]) -> Segment:
-        text = blobs["terms"].decode("utf-8")
-        terms = text.split("\n") if text else []
+    def from_blobs(cls, blobs: Mapping[str, bytes], store: PostingStore | None = None) -> Segment:
+        """The segment stored as ``blobs``; with ``store``, its postings are read from there on demand
+        (``blobs`` then need no ``doc_ids`` and ``tfs``) and its terms are looked up in place."""
+        vocab: Mapping[str, int]
+        if store is None:
+            text = blobs["terms"].decode("utf-8")
+            vocab = {t: i for i, t in enumerate(text.split("\n") if text else [])}
+            # Read-only views on the blobs (no copy on little-endian machines).
+            store = ArrayPostings(
+                np.frombuffer(blobs["doc_ids"], dtype="<i4").astype(np.int32, copy=False),
+                np.frombuffer(blobs["tfs"], dtype="<u2").astype(np.uint16, copy=False),
+            )
+        else:
+            vocab = SortedVocab(blobs["terms"])
         return cls(
             first=int(blobs["first"].decode()),
-            vocab={t: i for i, t in enumerate(terms)},
-            # Read-only views on the blobs (no copy on little-endian machines).
+            vocab=vocab,
             offsets=np.frombuffer(blobs["offsets"], dtype="<i8").astype(np.int64, copy=False),
-            doc_ids=np.frombuffer(blobs["doc_ids"], dtype="<i4").astype(np.int32, copy=False),
-            tfs=np.frombuffer(blobs["tfs"], dtype="<u2").astype(np.uint16, copy=False),
+            store=store,
             lengths=np.frombuffer(blobs["lengths"], dtype="<i4").astype(np.int32, copy=False),
             columns={
                 k[4:]: np.frombuffer(v, dtype="<i4").astype(np.int32, copy=False)
@@ -112,6 +194,14 @@ class Segment:
                 if k.startswith("col_")
             },
         )
+
+
+def _sorted_slots(vocab: Mapping[str, int]) -> tuple[list[str], IntArray]:
+    """The terms of ``vocab`` sorted, and for each of its slots the term's rank in that order."""
+    terms = sorted(vocab)
+    rank = np.empty(len(terms), np.int32)
+    rank[np.fromiter((vocab[t] for t in terms), np.int64, len(terms))] = np.arange(len(terms), dtype=np.int32)
+    return terms, rank
 
 
 class SegmentBuilder:
@@ -155,13 +245,13 @@ class SegmentBuilder:
 
     def build(self) -> Segment:
         """The segment of the documents added so far; empties the builder (its columns are freed as it goes)."""
-        vocab = dict(self.vocab)
+        terms, rank = _sorted_slots(self.vocab)
         self.vocab = defaultdict(itertools.count().__next__)
         lengths = np.array(self._lengths, dtype=np.int32)
         self._lengths = array("i")
-        # Group the postings by term; a stable sort keeps each term's documents ascending.
-        t = np.frombuffer(self._terms, dtype=np.int32)
-        df = np.bincount(t, minlength=len(vocab))
+        # Group the postings by term (in sorted order); a stable sort keeps each term's documents ascending.
+        t = rank[np.frombuffer(self._terms, dtype=np.int32)]
+        df = np.bincount(t, minlength=len(terms))
         order = np.argsort(t, kind="stable")
         del t
         self._terms = array("i")
@@ -169,25 +259,25 @@ class SegmentBuilder:
         self._docs = array("i")
         tfs = np.minimum(np.frombuffer(self._tfs, dtype=np.int32)[order], MAX_TF).astype(np.uint16)
         self._tfs = array("i")
-        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
         columns = {name: np.array(values, dtype=np.int32) for name, values in self._columns.items()}
         self._columns = {name: array("i") for name in self._columns}
-        return Segment(self.first, vocab, offsets, doc_ids, tfs, lengths, columns)
+        vocab = {t: i for i, t in enumerate(terms)}
+        return Segment(self.first, vocab, offsets, ArrayPostings(doc_ids, tfs), lengths, columns)
 
 
 def merge_segments(segments: Sequence[Segment]) -> Segment:
     """One segment holding the postings of consecutive ``segments`` (cost: their size, not the index's)."""
     if len(segments) == 1:
         return segments[0]
-    vocab: dict[str, int] = {}
-    term_ids: list[npt.NDArray[np.int32]] = []
     for before, seg in itertools.pairwise(segments):
         if seg.first != before.end:
             raise ValueError("segments to merge must be consecutive")
-    for seg in segments:
-        slots = np.array([vocab.setdefault(t, len(vocab)) for t in sorted(seg.vocab, key=seg.vocab.__getitem__)],
-                         dtype=np.int32)  # fmt: skip
+    vocab = {t: i for i, t in enumerate(sorted(set().union(*(seg.vocab for seg in segments))))}
+    term_ids: list[npt.NDArray[np.int32]] = []
+    for seg in segments:  # each segment's terms are in slot order (sorted)
+        slots = np.fromiter((vocab[t] for t in seg.vocab), np.int32, len(seg.vocab))
         term_ids.append(np.repeat(slots, np.diff(seg.offsets)))
     t = np.concatenate(term_ids)
     order = np.argsort(t, kind="stable")  # segments are in document order: ids stay ascending per term
@@ -198,8 +288,9 @@ def merge_segments(segments: Sequence[Segment]) -> Segment:
         first=segments[0].first,
         vocab=vocab,
         offsets=offsets,
-        doc_ids=np.concatenate([s.doc_ids for s in segments])[order],
-        tfs=np.concatenate([s.tfs for s in segments])[order],
+        store=ArrayPostings(
+            np.concatenate([s.doc_ids for s in segments])[order], np.concatenate([s.tfs for s in segments])[order]
+        ),
         lengths=np.concatenate([s.lengths for s in segments]),
         columns={k: np.concatenate([s.columns[k] for s in segments]) for k in segments[0].columns},
     )
@@ -293,6 +384,9 @@ class BM25Index:
 
     def terms(self) -> Iterator[str]:
         """Every term some live document holds."""
+        if len(self.segments) == 1 and not self.dead_df:  # a full build: its one vocabulary, as it is
+            yield from self.segments[0].vocab
+            return
         seen: set[str] = set()
         for seg in self.segments:
             for term in seg.vocab:

@@ -66,6 +66,31 @@ def syllables(terms: Iterable[str]) -> list[str]:
     return [t for t in terms if "_" not in t and not t[:1].isdigit()]
 
 
+class TypoVocabulary:
+    """The single syllables the live facts hold, sorted: what typos are repaired to.
+
+    Listed from the fact index the first time a question needs it (at 1M facts that is a fraction
+    of a second, which a one-question process opening the index lazily never spends), or at once
+    with ``eager`` (a reload or an update does it in its worker thread, not in a question).
+    """
+
+    def __init__(self, index: BM25Index, eager: bool = True) -> None:
+        self._index = index
+        self._terms: list[str] | None = None
+        if eager:
+            self.terms()
+
+    def terms(self) -> list[str]:
+        if self._terms is None:
+            self._terms = sorted(syllables(self._index.terms()))
+        return self._terms
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TypoVocabulary) and self.terms() == other.terms()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """The data of one built knowledge base, read-only, replaced whole on reload (plus its cache).
@@ -88,7 +113,7 @@ class Snapshot:
     fact_numbers: tuple[int, ...]
     article_numbers: tuple[int, ...]
     lexicon: Lexicon
-    vocabulary: list[str]
+    vocabulary: TypoVocabulary
     built_at: str
     stamps: npt.NDArray[np.float64]  # per article: its publication time (seconds)
     recency: npt.NDArray[np.float32]
@@ -146,10 +171,11 @@ class Snapshot:
         return out
 
     @classmethod
-    def from_data(cls, data: KnowledgeData, facts: FactTable | None = None) -> Snapshot:
+    def from_data(cls, data: KnowledgeData, facts: FactTable | None = None, lazy: bool = False) -> Snapshot:
         """The snapshot of a full build, or of stored knowledge (whose removed ids are gaps).
 
-        ``facts`` replaces ``data.facts`` (e.g. facts read from the database on demand).
+        ``facts`` replaces ``data.facts`` (e.g. facts read from the database on demand). ``lazy``
+        leaves what only some questions need (the typo-repair vocabulary) until one does.
         """
         fact_segments = tuple(data.fact_segments)
         article_segments = tuple(data.article_segments)
@@ -197,6 +223,7 @@ class Snapshot:
             names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
             accents=accents,
             cache=SnapshotCache(),
+            lazy=lazy,
         )
 
     def with_facts(self, facts: FactTable) -> Snapshot:
@@ -225,7 +252,7 @@ class Snapshot:
         names: dict[str, tuple[int, ...]],
         accents: Mapping[str, int],
         cache: SnapshotCache,
-        vocabulary: list[str] | None = None,
+        lazy: bool = False,
     ) -> Snapshot:
         """A snapshot from its parts; what follows from them (recency, vocabulary ...) is derived here."""
         live_stamps = stamps[live]
@@ -246,7 +273,7 @@ class Snapshot:
             fact_numbers=fact_numbers,
             article_numbers=article_numbers,
             lexicon=lexicon,
-            vocabulary=vocabulary if vocabulary is not None else syllables(fact_index.terms()),
+            vocabulary=TypoVocabulary(fact_index, eager=not lazy),
             built_at=built_at,
             stamps=stamps,
             recency=article_recency[fact_article] if len(fact_article) else np.zeros(0, np.float32),

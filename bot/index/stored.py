@@ -16,11 +16,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.index.bm25 import Segment
+from bot.index.bm25 import PostingStore, Segment
 from bot.models import ArticleRow
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "7"
+INDEX_FORMAT = "8"  # 8: each segment's terms in sorted order (looked up in place when opened lazily)
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 # Meta entries: the documents of each index that are dead, and their postings per term.
@@ -41,15 +41,28 @@ def segment_blobs(index: str, number: int, segment: Segment) -> dict[str, bytes]
     return {prefix + k: v for k, v in segment.to_blobs().items()}
 
 
-def segments_from_blobs(index: str, blobs: Mapping[str, bytes]) -> list[tuple[int, Segment]]:
-    """The (number, segment) pairs of one index, in document order."""
+# The parts of a segment that hold its postings (read on demand when the index is opened lazily).
+POSTING_PARTS = ("doc_ids", "tfs")
+
+
+def segments_from_blobs(
+    index: str, blobs: Mapping[str, bytes], stores: Mapping[str, PostingStore] | None = None
+) -> list[tuple[int, Segment]]:
+    """The (number, segment) pairs of one index, in document order.
+
+    ``stores`` (by segment prefix, e.g. ``fact.000003.``) are where the postings are read from
+    on demand; without them ``blobs`` hold every part.
+    """
     parts: dict[int, dict[str, bytes]] = {}
     start = f"{index}."
     for name, data in blobs.items():
         if name.startswith(start):
             number, part = name[len(start) :].split(".", 1)
             parts.setdefault(int(number), {})[part] = data
-    segments = [(n, Segment.from_blobs(p)) for n, p in parts.items()]
+    segments = [
+        (n, Segment.from_blobs(p, None if stores is None else stores[segment_prefix(index, n)]))
+        for n, p in parts.items()
+    ]
     return sorted(segments, key=lambda item: item[1].first)
 
 

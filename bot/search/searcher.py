@@ -296,7 +296,8 @@ class Searcher:
     def _closest(self, tok: str) -> list[str]:
         """Known syllables one edit away (two for long ones), most frequent first."""
         max_dist = 1 if len(tok) <= 5 else 2
-        hits = process.extract(tok, self.snap.vocabulary, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=30)
+        hits = process.extract(tok, self.snap.vocabulary.terms(), scorer=Levenshtein.distance,
+                               score_cutoff=max_dist, limit=None)  # fmt: skip
         df = self.snap.fact_index.df
         return [h[0] for h in sorted(hits, key=lambda h: (h[1], -df(h[0]), h[0]))]
 

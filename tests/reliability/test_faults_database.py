@@ -138,14 +138,42 @@ async def test_corrupt_database_is_moved_aside_and_rebuilt(built: tuple[Path, Pa
     assert "rebuilding the index" in message
 
 
-def test_corrupt_database_from_the_command_line(built: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("damage", ["garbage", "pages"])
+def test_corrupt_database_from_the_command_line(built: tuple[Path, Path], damage: str) -> None:
+    """`ask` skips the whole-file check (it opens lazily): damage is met where it reads, and handled alike."""
     db, knowledge = built
-    db.write_bytes(b"\x00garbage" * 1000)
+    if damage == "garbage":
+        db.write_bytes(b"\x00garbage" * 1000)
+    else:
+        _damage_pages(db)
     result = run_on(db, knowledge, "ask", SEED_QUESTION)
     assert result.returncode == 0, result.stderr
     assert "Phạm Minh" in result.stdout
     assert "is corrupted" in result.stderr
     assert "moved it aside" in result.stderr
+
+
+def test_damage_met_while_answering_from_the_command_line(built: tuple[Path, Path]) -> None:
+    """Damage that opening does not read (the facts' pages): the question meets it, the database is
+    checked, moved aside and rebuilt, and the question answered."""
+    db, knowledge = built
+    with sqlite3.connect(db) as conn:
+        try:
+            pages = [p for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'facts' AND pagetype = 'leaf'")]
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat table")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    assert pages
+    with db.open("r+b") as f:
+        for page in pages:
+            f.seek((page - 1) * page_size)
+            f.write(b"\x00" * 8)  # no valid b-tree page type
+    result = run_on(db, knowledge, "ask", SEED_QUESTION)
+    assert result.returncode == 0, result.stderr
+    assert "Phạm Minh" in result.stdout
+    assert "is corrupted" in result.stderr
+    assert "moved it aside" in result.stderr
+    assert len([p for p in db.parent.glob("bot.sqlite3.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]) == 1
 
 
 # -- read-only -------------------------------------------------------------------------------------------
