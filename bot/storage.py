@@ -7,6 +7,7 @@ in the middle of it only ever see the old or the new knowledge, never a mix.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -14,11 +15,11 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import aiosqlite
 import numpy as np
@@ -26,6 +27,7 @@ import numpy.typing as npt
 
 from bot.index.bm25 import PostingStore
 from bot.index.facts import FactTable, removed_fact
+from bot.index.snapshot import removed_article
 from bot.index.stored import (
     ARTICLE_INDEX,
     FACT_INDEX,
@@ -34,6 +36,7 @@ from bot.index.stored import (
     KnowledgeData,
     KnowledgeUpdate,
     built_by_this_version,
+    posting_part,
     segments_from_blobs,
 )
 from bot.models import ArticleRow
@@ -208,6 +211,9 @@ def move_aside(path: Path, now: datetime | None = None) -> Path:
 
 _ARTICLE_ROWS = (
     "SELECT id, url, title, site, published, author, views, caption, content_hash, source FROM articles ORDER BY id"
+)
+_ARTICLE_BY_ID = (
+    "SELECT id, url, title, site, published, author, views, caption, content_hash, source FROM articles WHERE id = ?"
 )
 
 
@@ -416,25 +422,86 @@ class PinnedView:
 
 
 class BlobPostings:
-    """A segment's postings read from its two blobs (ids ``<i4``, term frequencies ``<u2``) by range."""
+    """A segment's postings read by range from their stored chunks (``chunk`` postings a blob but the
+    last: ids ``<i4``, term frequencies ``<u2``); a chunk's blob is opened when first read."""
 
-    def __init__(self, view: PinnedView, ids_row: int, tfs_row: int, count: int) -> None:
+    def __init__(
+        self, view: PinnedView, id_rows: Sequence[int], tf_rows: Sequence[int], count: int, chunk: int
+    ) -> None:
+        if len(id_rows) != len(tf_rows):
+            raise ValueError(f"{len(id_rows)} chunks of ids but {len(tf_rows)} of term frequencies")
         self._view = view  # kept open while this store is used
-        self._ids = view.conn.blobopen("index_blobs", "data", ids_row, readonly=True)
-        self._tfs = view.conn.blobopen("index_blobs", "data", tfs_row, readonly=True)
+        self._rows = (list(id_rows), list(tf_rows))
+        self._open: tuple[dict[int, sqlite3.Blob], dict[int, sqlite3.Blob]] = ({}, {})
         self._count = count
+        self._size = max(chunk, 1)
 
     def __len__(self) -> int:
         return self._count
 
+    def _chunk(self, which: int, number: int) -> sqlite3.Blob:
+        blob = self._open[which].get(number)
+        if blob is None:
+            row = self._rows[which][number]
+            blob = self._open[which][number] = self._view.conn.blobopen("index_blobs", "data", row, readonly=True)
+        return blob
+
     def read(self, lo: int, hi: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint16]]:
+        parts: tuple[list[bytes], list[bytes]] = ([], [])
         with self._view.lock:
-            self._ids.seek(4 * lo)
-            ids = self._ids.read(4 * (hi - lo))
-            self._tfs.seek(2 * lo)
-            tfs = self._tfs.read(2 * (hi - lo))
+            size = self._size
+            for number in range(lo // size, (hi - 1) // size + 1 if hi > lo else 0):
+                base = number * size
+                start, end = max(lo, base) - base, min(hi, base + size) - base
+                for which, width in ((0, 4), (1, 2)):
+                    blob = self._chunk(which, number)
+                    blob.seek(width * start)
+                    parts[which].append(blob.read(width * (end - start)))
+        ids, tfs = (b"".join(p) for p in parts)
         return (np.frombuffer(ids, dtype="<i4").astype(np.int32, copy=False),
                 np.frombuffer(tfs, dtype="<u2").astype(np.uint16, copy=False))  # fmt: skip
+
+
+class StoredArticles(Sequence[ArticleRow]):
+    """The articles of a lazily opened index by id, read through its :class:`PinnedView` as they
+    are needed (a question cites a few); ids with no row (removed articles) read as placeholders."""
+
+    def __init__(self, view: PinnedView, ids: npt.NDArray[np.int64], size: int) -> None:
+        self._view = view
+        self._stored = np.zeros(size, np.bool_)
+        self._stored[ids] = True
+        self._cache: dict[int, ArticleRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    @overload
+    def __getitem__(self, index: int) -> ArticleRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ArticleRow]: ...
+
+    def __getitem__(self, index: int | slice) -> ArticleRow | Sequence[ArticleRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"no article {index}")
+        found = self._cache.get(index)
+        if found is None:
+            row = None
+            if self._stored[index]:
+                with self._view.lock:
+                    row = self._view.conn.execute(_ARTICLE_BY_ID, (index,)).fetchone()
+            found = self._cache[index] = _article(row) if row is not None else removed_article(index)
+        return found
+
+    def __iter__(self) -> Iterator[ArticleRow]:
+        with self._view.lock:
+            rows = {r[0]: _article(r) for r in self._view.conn.execute(_ARTICLE_ROWS)}
+        for i in range(len(self)):
+            yield rows.get(i) or removed_article(i)
 
 
 _FACT_BY_ID = "SELECT id, article_id, position, kind, text, folded, features FROM facts WHERE id = ?"
@@ -736,24 +803,36 @@ class Database:
         if "built_at" not in meta:
             view.close()
             return None
-        articles = [_article(r) for r in conn.execute(_ARTICLE_ROWS)]
+        heads = conn.execute("SELECT id, published FROM articles ORDER BY id").fetchall()
+        ids = np.array([r[0] for r in heads], np.int64)
+        published = np.array([datetime.fromisoformat(r[1]).timestamp() for r in heads], np.float64)
+        del heads
         # An index of another format (a read-only database is served as it is) is read whole.
         whole = not built_by_this_version(meta)
         blobs: dict[str, bytes] = {}
-        rows: dict[str, tuple[int, int]] = {}  # a posting part's name -> (rowid, bytes)
+        # segment prefix -> posting part -> chunk number -> (rowid, bytes)
+        chunks: dict[str, dict[str, dict[int, tuple[int, int]]]] = {}
         for rowid, name, size in conn.execute("SELECT rowid, name, length(data) FROM index_blobs"):
-            if name.rsplit(".", 1)[-1] in POSTING_PARTS and not whole:
-                rows[name] = (rowid, size)
+            found = None if whole else posting_part(name)
+            if found is not None:
+                prefix, part, number = found
+                chunks.setdefault(prefix, {}).setdefault(part, {})[number] = (rowid, size)
             else:
                 blobs[name] = bytes(
                     conn.execute("SELECT data FROM index_blobs WHERE rowid = ?", (rowid,)).fetchone()[0]
                 )
         stores: dict[str, PostingStore] = {}
-        for name, (rowid, size) in rows.items():
-            prefix, part = name.rsplit(".", 1)
-            if part == "doc_ids":
-                stores[prefix + "."] = BlobPostings(view, rowid, rows[f"{prefix}.tfs"][0], size // 4)
-        return _knowledge(meta, articles, [], blobs, None if whole else stores), view
+        for prefix, parts in chunks.items():
+            id_chunks, tf_chunks = (sorted(parts.get(part, {}).items()) for part in POSTING_PARTS)
+            count = sum(size for _, (_, size) in id_chunks) // 4
+            chunk = id_chunks[0][1][1] // 4 if id_chunks else 0  # every chunk but the last is this long
+            stores[prefix] = BlobPostings(
+                view, [rowid for _, (rowid, _) in id_chunks], [rowid for _, (rowid, _) in tf_chunks], count, chunk
+            )
+        data = _knowledge(meta, [], [], blobs, None if whole else stores)
+        size = data.article_segments[-1].end if data.article_segments else 0
+        articles = StoredArticles(view, ids, max(size, int(ids[-1]) + 1 if len(ids) else 0))
+        return dataclasses.replace(data, articles=articles, article_heads=(ids, published)), view
 
     # -- query log ---------------------------------------------------------------------------------
 

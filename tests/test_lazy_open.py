@@ -13,13 +13,14 @@ import pytest
 
 from bench.evalsets import by_name
 from bot.formats.loader import load_files, load_folder
+from bot.index import bm25
 from bot.index.bm25 import ArrayPostings, SegmentBuilder, SortedVocab
 from bot.index.snapshot import Snapshot
 from bot.models import Article
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher
 from bot.service import SearchService
-from bot.storage import BlobPostings, Database
+from bot.storage import BlobPostings, Database, StoredArticles
 from bot.text.normalize import fold
 
 Pairs = list[tuple[Article, str]]
@@ -96,12 +97,18 @@ async def _grown_database(tmp_path: Path, articles: Pairs) -> tuple[Path, Path]:
     return db, folder
 
 
+@pytest.mark.parametrize("chunk", [65536, 1000, 7])
 async def test_a_lazily_opened_index_answers_as_the_one_in_memory(
-    tmp_path: Path, reform: tuple[Pairs, list[str]]
+    tmp_path: Path, reform: tuple[Pairs, list[str]], chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Whatever the postings' chunk size, reads that span chunks included."""
+    monkeypatch.setattr(bm25, "POSTING_CHUNK", chunk)
     articles, questions = reform
     questions = [*questions, *_typos(questions)]
     db, folder = await _grown_database(tmp_path, articles)
+    with sqlite3.connect(db) as conn:
+        chunked = conn.execute("SELECT count(*) FROM index_blobs WHERE name LIKE '%.doc_ids.0001'").fetchone()[0]
+    assert (chunked > 0) == (chunk < 65536)
     eager = await SearchService.open(db, folder, build_if_empty=False)
     lazy = await SearchService.open(db, folder, build_if_empty=False, lazy=True)
     try:
@@ -114,6 +121,13 @@ async def test_a_lazily_opened_index_answers_as_the_one_in_memory(
         assert all(isinstance(s.store, BlobPostings) for s in opened.fact_index.segments)
         assert all(isinstance(s.vocab, SortedVocab) for s in opened.article_index.segments)
         assert _answers(opened, questions) == _answers(held, questions)
+        assert isinstance(opened.articles, StoredArticles)
+        assert [opened.articles[i] for i in range(len(held.articles))] == list(held.articles)  # row by row
+        assert list(opened.articles) == list(held.articles)  # all at once
+        assert opened.live.tolist() == held.live.tolist()
+        assert not opened.live.all()  # a removed article's id is a gap
+        assert opened.stamps.tolist() == held.stamps.tolist()
+        assert opened.newest_titles == held.newest_titles
         assert opened.vocabulary == held.vocabulary
         for index in ("fact_index", "article_index"):
             for mine, theirs in zip(getattr(opened, index).segments, getattr(held, index).segments, strict=True):

@@ -40,6 +40,9 @@ DF_CACHE_SIZE = 100_000  # terms whose document frequency an index remembers
 # Bytes of posting lists with their BM25 weights an index remembers (8 a posting), the least
 # recently used dropped first.
 WEIGHT_CACHE_BYTES = 64 << 20
+# Postings per stored blob of a segment's ids or term frequencies: an index opened lazily reads a
+# term's postings from the one or two blobs holding them, whose pages alone it touches.
+POSTING_CHUNK = 1 << 16
 # The documents a question found are sorted out of its postings when there are fewer than
 # 1/SPARSE_RATIO as many postings as documents; above that, one pass over a mark per document is faster.
 SPARSE_RATIO = 16
@@ -161,8 +164,8 @@ class Segment:
             "first": str(self.first).encode(),
             "terms": "\n".join(self.vocab).encode("utf-8"),  # sorted: slot order
             "offsets": self.offsets.astype("<i8", copy=False).tobytes(),
-            "doc_ids": self.doc_ids.astype("<i4", copy=False).tobytes(),
-            "tfs": self.tfs.astype("<u2", copy=False).tobytes(),
+            **_chunked("doc_ids", self.doc_ids.astype("<i4", copy=False)),
+            **_chunked("tfs", self.tfs.astype("<u2", copy=False)),
             "lengths": self.lengths.astype("<i4", copy=False).tobytes(),
             **{f"col_{k}": v.astype("<i4", copy=False).tobytes() for k, v in self.columns.items()},
         }
@@ -177,8 +180,8 @@ class Segment:
             vocab = {t: i for i, t in enumerate(text.split("\n") if text else [])}
             # Read-only views on the blobs (no copy on little-endian machines).
             store = ArrayPostings(
-                np.frombuffer(blobs["doc_ids"], dtype="<i4").astype(np.int32, copy=False),
-                np.frombuffer(blobs["tfs"], dtype="<u2").astype(np.uint16, copy=False),
+                _unchunked(blobs, "doc_ids", "<i4").astype(np.int32, copy=False),
+                _unchunked(blobs, "tfs", "<u2").astype(np.uint16, copy=False),
             )
         else:
             vocab = SortedVocab(blobs["terms"])
@@ -194,6 +197,19 @@ class Segment:
                 if k.startswith("col_")
             },
         )
+
+
+def _chunked(part: str, values: npt.NDArray[Any]) -> dict[str, bytes]:
+    """``values`` as the blobs ``<part>.0000``, ``<part>.0001`` ... of :data:`POSTING_CHUNK` postings each."""
+    return {
+        f"{part}.{i:04d}": values[start : start + POSTING_CHUNK].tobytes()
+        for i, start in enumerate(range(0, max(len(values), 1), POSTING_CHUNK))
+    }
+
+
+def _unchunked(blobs: Mapping[str, bytes], part: str, dtype: str) -> npt.NDArray[Any]:
+    chunks = sorted(k for k in blobs if k.startswith(part + "."))
+    return np.frombuffer(b"".join(blobs[k] for k in chunks), dtype=dtype)
 
 
 def _sorted_slots(vocab: Mapping[str, int]) -> tuple[list[str], IntArray]:

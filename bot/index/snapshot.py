@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -99,7 +99,7 @@ class Snapshot:
     (``live`` is False, its facts are not ``answerable``) until the next full build renumbers.
     """
 
-    articles: list[ArticleRow]
+    articles: Sequence[ArticleRow]  # by id; removed ones are placeholders (not live)
     live: npt.NDArray[np.bool_]  # per article
     facts: FactTable
     fact_article: npt.NDArray[np.int32]
@@ -181,7 +181,7 @@ class Snapshot:
         article_segments = tuple(data.article_segments)
         n_facts = fact_segments[-1].end if fact_segments else 0
         n_articles = article_segments[-1].end if article_segments else 0
-        articles: list[ArticleRow] = list(data.articles)
+        articles: Sequence[ArticleRow] = data.articles if data.article_heads is not None else list(data.articles)
         fact_article = (np.concatenate([s.columns["article"] for s in fact_segments])
                         if fact_segments else np.zeros(0, np.int32))  # fmt: skip
         if facts is None:
@@ -192,19 +192,26 @@ class Snapshot:
                     slots[f.id] = f
                 rows = [f if f is not None else removed_fact(i, int(fact_article[i])) for i, f in enumerate(slots)]
             facts = FactList(rows)
-        if len(articles) != n_articles:
-            by_id: list[ArticleRow | None] = [None] * n_articles
-            for a in articles:
-                by_id[a.id] = a
-            articles = [a if a is not None else removed_article(i) for i, a in enumerate(by_id)]
-        live = np.array([a.url != "" for a in articles], dtype=np.bool_)
+        if data.article_heads is not None:  # rows read on demand: the stored ids and times say the rest
+            ids, published = data.article_heads
+            live = np.zeros(n_articles, np.bool_)
+            live[ids] = True
+            stamps = np.full(n_articles, _EPOCH.timestamp(), np.float64)
+            stamps[ids] = published
+        else:
+            if len(articles) != n_articles:
+                by_id: list[ArticleRow | None] = [None] * n_articles
+                for a in articles:
+                    by_id[a.id] = a
+                articles = [a if a is not None else removed_article(i) for i, a in enumerate(by_id)]
+            live = np.array([a.url != "" for a in articles], dtype=np.bool_)
+            stamps = np.array([a.published.timestamp() for a in articles], dtype=np.float64)
         fact_alive = live[fact_article] if len(fact_article) else np.zeros(0, np.bool_)
         dead_df = {k: json.loads(data.meta.get(f"dead_df.{k}", "{}")) for k in ("fact", "article")}
         fact_index = BM25Index(fact_segments, None if fact_alive.all() else fact_alive, dead_df["fact"])
         article_index = BM25Index(article_segments, None if live.all() else live, dead_df["article"])
         kinds = (np.concatenate([s.columns["answerable"] for s in fact_segments]).astype(np.bool_)
                  if fact_segments else np.zeros(0, np.bool_))  # fmt: skip
-        stamps = np.array([a.published.timestamp() for a in articles], dtype=np.float64)
         accents = {k: int(v) for k, v in json.loads(data.meta.get("accents", "{}")).items()}
         return cls.assemble(
             articles=articles,
@@ -236,7 +243,7 @@ class Snapshot:
     def assemble(
         cls,
         *,
-        articles: list[ArticleRow],
+        articles: Sequence[ArticleRow],
         live: npt.NDArray[np.bool_],
         facts: FactTable,
         fact_article: npt.NDArray[np.int32],

@@ -16,11 +16,14 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.index.bm25 import PostingStore, Segment
 from bot.models import ArticleRow
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "8"  # 8: each segment's terms in sorted order (looked up in place when opened lazily)
+INDEX_FORMAT = "9"  # 9: terms in sorted order, postings in chunks (read in place when opened lazily)
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 # Meta entries: the documents of each index that are dead, and their postings per term.
@@ -41,28 +44,39 @@ def segment_blobs(index: str, number: int, segment: Segment) -> dict[str, bytes]
     return {prefix + k: v for k, v in segment.to_blobs().items()}
 
 
-# The parts of a segment that hold its postings (read on demand when the index is opened lazily).
+# The parts of a segment that hold its postings, each stored in chunks (``doc_ids.0000`` ...) and
+# read on demand when the index is opened lazily.
 POSTING_PARTS = ("doc_ids", "tfs")
 
 
+def posting_part(name: str) -> tuple[str, str, int] | None:
+    """``("fact.000003.", "doc_ids", 2)`` for the blob ``fact.000003.doc_ids.0002``; None for other parts."""
+    prefix, _, rest = name.rpartition(".")
+    prefix, _, part = prefix.rpartition(".")
+    if part not in POSTING_PARTS or not rest.isdigit():
+        return None
+    return prefix + ".", part, int(rest)
+
+
 def segments_from_blobs(
-    index: str, blobs: Mapping[str, bytes], stores: Mapping[str, PostingStore] | None = None
+    index: str, blobs: dict[str, bytes], stores: Mapping[str, PostingStore] | None = None
 ) -> list[tuple[int, Segment]]:
-    """The (number, segment) pairs of one index, in document order.
+    """The (number, segment) pairs of one index, in document order; their blobs are taken out of
+    ``blobs`` (so that each segment's can be let go once it is built).
 
     ``stores`` (by segment prefix, e.g. ``fact.000003.``) are where the postings are read from
     on demand; without them ``blobs`` hold every part.
     """
     parts: dict[int, dict[str, bytes]] = {}
     start = f"{index}."
-    for name, data in blobs.items():
-        if name.startswith(start):
-            number, part = name[len(start) :].split(".", 1)
-            parts.setdefault(int(number), {})[part] = data
-    segments = [
-        (n, Segment.from_blobs(p, None if stores is None else stores[segment_prefix(index, n)]))
-        for n, p in parts.items()
-    ]
+    for name in [n for n in blobs if n.startswith(start)]:
+        number, part = name[len(start) :].split(".", 1)
+        parts.setdefault(int(number), {})[part] = blobs.pop(name)
+    segments: list[tuple[int, Segment]] = []
+    for n in sorted(parts):
+        segments.append(
+            (n, Segment.from_blobs(parts.pop(n), None if stores is None else stores[segment_prefix(index, n)]))
+        )
     return sorted(segments, key=lambda item: item[1].first)
 
 
@@ -103,6 +117,9 @@ class KnowledgeData:
     # Segment numbers, as stored (read back); a full build numbers its segments 0, 1, ...
     fact_numbers: Sequence[int] = ()
     article_numbers: Sequence[int] = ()
+    # Read lazily: ``articles`` reads its rows by id on demand (removed ids read as placeholders)
+    # and these are the ids of the stored rows and their publication times (seconds).
+    article_heads: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None
 
     def blobs(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
