@@ -16,6 +16,7 @@ from bot.formats.loader import load_files, load_folder
 from bot.index import bm25
 from bot.index.bm25 import ArrayPostings, SegmentBuilder, SortedVocab
 from bot.index.snapshot import Snapshot
+from bot.index.stored import StoredNames, dumps_names, load_names
 from bot.models import Article
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher
@@ -184,3 +185,19 @@ async def test_an_index_of_another_format_is_read_whole(tmp_path: Path, reform: 
         view.close()
     finally:
         await database.close()
+
+
+def test_stored_names_read_as_the_names_they_were_written_from() -> None:
+    names = {"gia lai": {3, 1}, "ha noi": {2}, "kon tum": {5, 4, 9}, "đà nẵng": {7}, "a": {0}, "ha": {8}}
+    stored = StoredNames(dumps_names(names))
+    want = {k: tuple(sorted(v)) for k, v in names.items()}
+    assert dict(stored) == want
+    assert len(stored) == len(want)
+    for name, ids in want.items():
+        assert stored.get(name) == ids
+        assert stored[name] == ids
+    for absent in ("", "gia", "ha no", "kon tum ", "zz", "\uffff"):
+        assert stored.get(absent) is None
+        assert absent not in stored
+    assert dict(StoredNames("")) == {}
+    assert dict(load_names('{"ha noi": [2, 3]}')) == {"ha noi": (2, 3)}  # an older index's JSON

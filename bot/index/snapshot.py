@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from bot.index.bm25 import BM25Index
 from bot.index.facts import FactList, FactTable, removed_fact
-from bot.index.stored import FactRow, KnowledgeData
+from bot.index.stored import FactRow, KnowledgeData, load_names
 from bot.models import ArticleRow, FactKind
 from bot.text.lexicon import Lexicon
 from bot.text.normalize import accented, bigrams, surface_tokens
@@ -118,7 +118,7 @@ class Snapshot:
     stamps: npt.NDArray[np.float64]  # per article: its publication time (seconds)
     recency: npt.NDArray[np.float32]
     # Capitalised names (folded, space-joined) -> the articles that mention them.
-    names: dict[str, tuple[int, ...]]
+    names: Mapping[str, tuple[int, ...]]
     # Syllable with diacritics (tone-canonical) -> how many live articles use it.
     accents: dict[str, int]
     # Every syllable with diacritics that the facts use, in tone-canonical form.
@@ -227,7 +227,7 @@ class Snapshot:
             lexicon=Lexicon.from_dict(json.loads(data.meta.get("lexicon", "{}"))),
             built_at=data.meta.get("built_at", ""),
             stamps=stamps,
-            names={k: tuple(v) for k, v in json.loads(data.meta.get("names", "{}")).items()},
+            names=load_names(data.meta.get("names", "")),
             accents=accents,
             cache=SnapshotCache(),
             lazy=lazy,
@@ -256,7 +256,7 @@ class Snapshot:
         lexicon: Lexicon,
         built_at: str,
         stamps: npt.NDArray[np.float64],
-        names: dict[str, tuple[int, ...]],
+        names: Mapping[str, tuple[int, ...]],
         accents: Mapping[str, int],
         cache: SnapshotCache,
         lazy: bool = False,

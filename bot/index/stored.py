@@ -12,9 +12,11 @@ blobs, merging segments replaces theirs.
 
 from __future__ import annotations
 
+import bisect
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,8 +83,66 @@ def segments_from_blobs(
 
 
 def dumps_names(names: Mapping[str, Iterable[int]]) -> str:
-    """Capitalised names (folded) -> the ids of the articles that mention them, as stored."""
-    return json.dumps({k: sorted(v) for k, v in names.items()}, ensure_ascii=False)
+    """Capitalised names (folded) -> the ids of the articles that mention them, as stored: one
+    line a name, in sorted order, ``name<TAB>id,id,...`` (read by :class:`StoredNames`)."""
+    return "".join(
+        f"{k}\t{','.join(map(str, sorted(names[k])))}\n" for k in sorted(names) if "\t" not in k and "\n" not in k
+    )
+
+
+def load_names(text: str) -> Mapping[str, tuple[int, ...]]:
+    """The stored names; an index of an older format (served read-only as it is) has them as JSON."""
+    if text.startswith("{"):
+        return {k: tuple(v) for k, v in json.loads(text).items()}
+    return StoredNames(text)
+
+
+_UNSEEN = object()
+
+
+class StoredNames(Mapping[str, tuple[int, ...]]):
+    """The stored names (:func:`dumps_names`) looked up in place by binary search: a process
+    answering one question parses the lines of the names it asks about, not thousands."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text.encode("utf-8")
+        breaks = np.flatnonzero(np.frombuffer(self._text, np.uint8) == 10)
+        self._starts = np.concatenate(([0], breaks[:-1] + 1)).astype(np.int64) if len(breaks) else breaks
+        self._ends = breaks
+        self._cache: dict[str, object] = {}
+
+    def _name(self, line: int) -> bytes:
+        start = int(self._starts[line])
+        return self._text[start : self._text.index(b"\t", start)]
+
+    def _ids(self, line: int) -> tuple[int, ...]:
+        start, end = int(self._starts[line]), int(self._ends[line])
+        ids = self._text[self._text.index(b"\t", start) + 1 : end]
+        return tuple(int(i) for i in ids.split(b",")) if ids else ()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        found = self._cache.get(name, _UNSEEN)
+        if found is _UNSEEN:
+            key = name.encode("utf-8")
+            at = bisect.bisect_left(range(len(self._starts)), key, key=self._name)
+            found = self._ids(at) if at < len(self._starts) and self._name(at) == key else None
+            self._cache[name] = found
+        return default if found is None else found
+
+    def __getitem__(self, name: str) -> tuple[int, ...]:
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return tuple(found)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._name(i).decode("utf-8") for i in range(len(self._starts)))
+
+    def __len__(self) -> int:
+        return len(self._starts)
 
 
 def dumps_df(df: Mapping[str, int]) -> str:
