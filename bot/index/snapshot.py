@@ -74,9 +74,9 @@ class TypoVocabulary:
     with ``eager`` (a reload or an update does it in its worker thread, not in a question).
     """
 
-    def __init__(self, index: BM25Index, eager: bool = True) -> None:
+    def __init__(self, index: BM25Index, eager: bool = True, terms: list[str] | None = None) -> None:
         self._index = index
-        self._terms: list[str] | None = None
+        self._terms = terms  # given: already listed (sorted), e.g. by an update from its predecessor's
         if eager:
             self.terms()
 
@@ -260,6 +260,7 @@ class Snapshot:
         accents: Mapping[str, int],
         cache: SnapshotCache,
         lazy: bool = False,
+        vocabulary: list[str] | None = None,
     ) -> Snapshot:
         """A snapshot from its parts; what follows from them (recency, vocabulary ...) is derived here."""
         live_stamps = stamps[live]
@@ -280,7 +281,7 @@ class Snapshot:
             fact_numbers=fact_numbers,
             article_numbers=article_numbers,
             lexicon=lexicon,
-            vocabulary=TypoVocabulary(fact_index, eager=not lazy),
+            vocabulary=TypoVocabulary(fact_index, eager=not lazy, terms=vocabulary),
             built_at=built_at,
             stamps=stamps,
             recency=article_recency[fact_article] if len(fact_article) else np.zeros(0, np.float32),

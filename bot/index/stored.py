@@ -118,7 +118,7 @@ class StoredNames(Mapping[str, tuple[int, ...]]):
     def _ids(self, line: int) -> tuple[int, ...]:
         start, end = int(self._starts[line]), int(self._ends[line])
         ids = self._text[self._text.index(b"\t", start) + 1 : end]
-        return tuple(int(i) for i in ids.split(b",")) if ids else ()
+        return tuple(map(int, ids.split(b","))) if ids else ()
 
     def get(self, name: str, default: Any = None) -> Any:
         found = self._cache.get(name, _UNSEEN)

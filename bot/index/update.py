@@ -26,7 +26,7 @@ from bot.index.build import (
     accented_syllables,
     fact_terms,
 )
-from bot.index.snapshot import Snapshot, removed_article
+from bot.index.snapshot import Snapshot, removed_article, syllables
 from bot.index.stored import (
     ARTICLE_INDEX,
     DEAD_DF,
@@ -187,6 +187,12 @@ def apply_changes(snap: Snapshot, articles: Sequence[tuple[Article, str]], remov
         headline_facts = headline_facts[~np.isin(headline_facts, dead)]
     stamps = np.concatenate([snap.stamps, np.array([a.published.timestamp() for a in part.articles], np.float64)])
     built_at = snap.built_at
+    # The typo-repair vocabulary from the old one (the syllables only, not every term of every
+    # segment): less what no live fact holds any more, plus what the new articles bring.
+    index = facts_grown.index
+    vocabulary = {t for t in snap.vocabulary.terms() if t not in index.dead_df or t in index}
+    for seg in part.fact_segments:
+        vocabulary.update(syllables(seg.vocab))
     snapshot = Snapshot.assemble(
         articles=rows,
         live=live,
@@ -204,6 +210,7 @@ def apply_changes(snap: Snapshot, articles: Sequence[tuple[Article, str]], remov
         names=names,
         accents=accents,
         cache=snap.cache,  # ids are never reused: what it remembers of a fact stays true
+        vocabulary=sorted(vocabulary),
     )
     update = KnowledgeUpdate(
         articles=part.articles,
