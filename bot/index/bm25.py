@@ -322,6 +322,7 @@ class BM25Index:
     n_docs: int = field(init=False)  # live documents
     norm: FloatArray = field(init=False, repr=False)  # k1 * (1 - b + b * length / average), per document
     _firsts: list[int] = field(init=False, repr=False)
+    _with_dead: list[bool] = field(init=False, repr=False)  # per segment: whether it holds a dead document
     _df_cache: dict[str, int] = field(init=False, repr=False)
     _weights: _WeightCache = field(init=False, repr=False)
 
@@ -336,6 +337,9 @@ class BM25Index:
         object.__setattr__(self, "n_docs", n_docs)
         object.__setattr__(self, "norm", norm.astype(np.float32, copy=False))
         object.__setattr__(self, "_firsts", [s.first for s in self.segments])
+        alive = self.alive
+        with_dead = [alive is not None and not bool(alive[s.first : s.end].all()) for s in self.segments]
+        object.__setattr__(self, "_with_dead", with_dead)
         object.__setattr__(self, "_df_cache", {})
         object.__setattr__(self, "_weights", _WeightCache(WEIGHT_CACHE_BYTES))
 
@@ -419,15 +423,21 @@ class BM25Index:
 
     def _raw(self, term: str) -> tuple[IntArray, npt.NDArray[np.uint16]]:
         """Live postings of ``term``: document ids ascending and term frequencies."""
-        parts = [s.postings(term) for s in self.segments if term in s.vocab]
+        filtered = self.alive is not None and term in self.dead_df
+        parts = []
+        for seg, with_dead in zip(self.segments, self._with_dead, strict=True):
+            if term not in seg.vocab:
+                continue
+            ids, tfs = seg.postings(term)
+            if filtered and with_dead and self.alive is not None:  # only segments holding dead documents
+                keep = self.alive[ids]
+                ids, tfs = ids[keep], tfs[keep]
+            parts.append((ids, tfs))
         if not parts:
             return _EMPTY_IDS, _EMPTY_TF
-        ids, tfs = parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]),
-                                                     np.concatenate([p[1] for p in parts]))  # fmt: skip
-        if self.alive is not None and term in self.dead_df:
-            keep = self.alive[ids]
-            ids, tfs = ids[keep], tfs[keep]
-        return ids, tfs
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def _weigh(self, ids: IntArray, tfs: npt.NDArray[np.uint16], idf: np.float32) -> FloatArray:
         """idf * tf * (k1 + 1) / (tf + norm), in float32."""
