@@ -680,7 +680,8 @@ class Database:
             await conn.execute("DELETE FROM articles")
             await conn.execute("DELETE FROM index_blobs")
             await self._insert_rows(data.articles, data.paragraphs, data.facts)
-            await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", list(data.blobs().items()))
+            # A generator, consumed in the connection's thread: one segment's blobs made at a time.
+            await conn.executemany("INSERT INTO index_blobs (name, data) VALUES (?, ?)", data.iter_blobs())
             await conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [*data.meta.items(), ("generation", str(generation))],

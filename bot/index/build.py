@@ -23,7 +23,7 @@ from bot.index.stored import DEAD_DF, INDEX_FORMAT, FactRow, KnowledgeData, dump
 from bot.models import Article, ArticleRow, FactKind
 from bot.text.analysis import capitalised_names, fact_features, place_names, text_phrases
 from bot.text.lexicon import Lexicon
-from bot.text.normalize import accented, join_phrases
+from bot.text.normalize import accented_word, join_phrases
 
 # A full build cuts the postings into segments of at most this many documents.
 FACT_SEGMENT_DOCS = 100_000
@@ -80,11 +80,20 @@ def article_row(article_id: int, article: Article, source: str) -> ArticleRow:
     )
 
 
-def accented_syllables(texts: Iterable[str], word_pairs: dict[str, list[tuple[str, str]]]) -> set[str]:
-    """The tone-canonical syllables with diacritics the texts use."""
+def accented_syllables(texts: Iterable[str], word_pairs: dict[str, list[tuple[str, str]]] | None) -> set[str]:
+    """The tone-canonical syllables with diacritics the texts use.
+
+    The union of ``accented(text).split()`` over the texts, each distinct word looked at once (an
+    article repeats its words). ``word_pairs``, when given (a serving snapshot's cache, which an
+    update extends), records each new word's pairs, in the order the texts first use them.
+    """
     out: set[str] = set()
+    seen: set[str] = set()
     for text in texts:
-        out.update(accented(text, word_pairs).split())
+        for word in text.split():
+            if word not in seen:
+                seen.add(word)
+                out.update(accented_word(word, word_pairs))
     return out
 
 
@@ -106,7 +115,9 @@ class PartBuilder:
     names: dict[str, set[int]] = field(default_factory=dict)
     # Accented syllable -> how many of the articles use it.
     accents: Counter[str] = field(default_factory=Counter)
-    word_pairs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # A serving snapshot's word cache to extend (an update); a full build keeps none: every distinct
+    # word of a million facts would stay in it until the build ends.
+    word_pairs: dict[str, list[tuple[str, str]]] | None = None
 
     def __post_init__(self) -> None:
         self._fact_builder = SegmentBuilder(self.first_fact, FACT_COLUMNS)

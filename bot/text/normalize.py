@@ -218,7 +218,12 @@ def accented(text: str, cache: dict[str, list[tuple[str, str]]]) -> str:
     """
     out: list[str] = []
     for word in text.split():
-        if word not in cache:
-            cache[word] = list(word_pairs(word))
-        out.extend(_cached_marked_words(word) if len(word) <= _CACHED_WORD_CHARS else _marked_words(word))
+        out.extend(accented_word(word, cache))
     return " ".join(out)
+
+
+def accented_word(word: str, cache: dict[str, list[tuple[str, str]]] | None) -> tuple[str, ...]:
+    """:func:`accented` of one white-space-free piece, as a tuple (its pairs recorded in ``cache``, if any)."""
+    if cache is not None and word not in cache:
+        cache[word] = list(word_pairs(word))
+    return _cached_marked_words(word) if len(word) <= _CACHED_WORD_CHARS else _marked_words(word)
