@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from bot.formats.seed import parse_article_file
+from bot.index import bm25
 from bot.index.bm25 import K1, B, BM25Index, Segment, SegmentBuilder
+from bot.index.build import accented_syllables
 from bot.resources import bundled_knowledge_dir
 from bot.text.normalize import accented, token_pairs
 from bot.text.sentences import split_sentences
@@ -186,3 +188,33 @@ def test_cached_accented_equals_token_pairs() -> None:
     for text in texts * 2:  # the second pass is served from the cache
         assert accented(text, cache) == " ".join(a for f, a in token_pairs(text) if f != a)
     assert cache
+
+
+def test_accented_syllables_of_an_article_are_the_union_over_its_sentences() -> None:
+    """Each distinct word looked at once gives what every sentence's accented form gives together,
+    with or without a cache to extend (a full build keeps none; an update extends its snapshot's)."""
+    seed = parse_article_file(next(bundled_knowledge_dir().glob("*.txt")))
+    texts = [s for p in seed.paragraphs for s in split_sentences(p)]
+    texts += ["Hoà Bình, Thủy lợi, quí I/2024", "hoà bình Hoà Bình", "TP.HCM giảm 2,5%"]
+    expected = {s for text in texts for s in accented(text, {}).split()}
+    assert expected
+    assert any(s != s.encode("ascii", "ignore").decode() for s in expected)
+    assert accented_syllables(texts, None) == expected
+    cache: dict[str, list[tuple[str, str]]] = {}
+    assert accented_syllables(texts, cache) == expected
+    assert set(cache) == {w for text in texts for w in text.split()}
+    assert all(cache[w] == list(token_pairs(w)) for w in cache)
+
+
+def test_postings_in_more_than_ten_thousand_chunks_read_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunk names stop sorting as text at chunk 10,000 (``.9999`` < ``.10000`` as numbers only)."""
+    monkeypatch.setattr(bm25, "POSTING_CHUNK", 1)
+    builder = SegmentBuilder()
+    for doc in range(12_000):
+        builder.add(["a"] * (1 + doc % 3))
+    segment = builder.build()
+    blobs = segment.to_blobs()
+    assert "doc_ids.10000" in blobs
+    again = Segment.from_blobs(blobs)
+    assert np.array_equal(again.doc_ids, segment.doc_ids)
+    assert np.array_equal(again.tfs, segment.tfs)

@@ -208,7 +208,8 @@ def _chunked(part: str, values: npt.NDArray[Any]) -> dict[str, bytes]:
 
 
 def _unchunked(blobs: Mapping[str, bytes], part: str, dtype: str) -> npt.NDArray[Any]:
-    chunks = sorted(k for k in blobs if k.startswith(part + "."))
+    # In chunk order by number: past 9,999 chunks the names no longer sort as text.
+    chunks = sorted((k for k in blobs if k.startswith(part + ".")), key=lambda k: int(k.rpartition(".")[2]))
     return np.frombuffer(b"".join(blobs[k] for k in chunks), dtype=dtype)
 
 
