@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import shutil
 import sqlite3
+import weakref
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from bot.index.build import build_knowledge
 from bot.models import Answer
 from bot.resources import bundled_knowledge_dir
 from bot.salt import hash_user
-from bot.service import ReloadError, SearchService
+from bot.service import ReloadError, SearchService, handed_over
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database
 from bot.text.lexicon import load_lexicon
 from tests.support.articles import SEED_PATH, SEED_URL
@@ -309,3 +311,19 @@ async def test_an_index_built_before_subscriptions_existed_is_upgraded_in_place(
         assert _rows(path, "SELECT url, generation FROM article_seen") == [(u, 0) for u in urls]
     finally:
         await service.close()
+
+
+def test_a_reload_lets_go_of_each_parsed_article_once_handed_to_the_build() -> None:
+    class Parsed:  # stands for a parsed article
+        pass
+
+    items = [Parsed(), Parsed(), Parsed()]
+    refs = [weakref.ref(p) for p in items]
+    handed = handed_over(items)
+    first = next(handed)
+    assert first is refs[0]()
+    del first
+    gc.collect()
+    assert refs[0]() is None  # the list no longer keeps it alive
+    assert [p is r() for p, r in zip(handed, refs[1:], strict=True)] == [True, True]  # in order
+    assert items == []

@@ -13,7 +13,7 @@ import gc
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -185,8 +185,12 @@ def knowledge_meta(lexicon: Lexicon, names: dict[str, set[int]], accents: Counte
     }
 
 
-def build_knowledge(articles: Sequence[tuple[Article, str]], lexicon: Lexicon) -> KnowledgeData:
-    """Facts and indexes for ``articles`` ((article, source) pairs); pure CPU work."""
+def build_knowledge(articles: Iterable[tuple[Article, str]], lexicon: Lexicon) -> KnowledgeData:
+    """Facts and indexes for ``articles`` ((article, source) pairs); pure CPU work.
+
+    The articles are read once, in order: given an iterator that lets go of each one as it hands
+    it over, the build does not hold the parsed articles besides what it makes of them.
+    """
     part = PartBuilder(lexicon)
     for article, source in articles:
         part.add(article, source)
