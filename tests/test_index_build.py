@@ -125,6 +125,55 @@ def test_frequent_terms_only_add_to_what_rarer_terms_found(monkeypatch: pytest.M
     assert len(ids) == len(docs)
 
 
+def _reference_sparse(index: BM25Index, query: list[tuple[str, float]], cap: int) -> dict[int, float]:
+    """What :meth:`BM25Index.sparse_scores` must give, from the posting lists alone: the finding
+    terms' weights summed in float64 in query order, then the frequent terms' apart, then both added."""
+    finding = [(t, qw) for t, qw in query if 0 < index.df(t) <= cap]
+    frequent = [(t, qw) for t, qw in query if index.df(t) > cap]
+    if not finding:  # frequent terms only: all of them find documents
+        finding, frequent = frequent, []
+    first: dict[int, float] = {}
+    for term, qw in finding:
+        ids, w = index.postings(term)
+        for d, x in zip(ids.tolist(), (w * np.float32(qw)).tolist(), strict=True):
+            first[d] = first.get(d, 0.0) + x
+    then = dict.fromkeys(first, 0.0)
+    for term, qw in frequent:
+        ids, w = index.postings(term)
+        for d, x in zip(ids.tolist(), (w * np.float32(qw)).tolist(), strict=True):
+            if d in then:
+                then[d] += x
+    return {d: float(np.float32(first[d] + then[d])) for d in sorted(first)}
+
+
+@pytest.mark.parametrize(("seed", "ratio"), [(s, r) for s in range(4) for r in (1, 16, 10**6)])
+def test_frequent_terms_add_the_weights_of_their_postings_bit_for_bit(
+    seed: int, ratio: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frequent terms are read at the found documents through a per-document frequency table;
+    whichever way the found documents are worked out (``ratio``), across segments and with dead
+    documents, and with a term frequency above 255, the scores are those of the postings."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(60)]
+    docs = [[rng.choice(vocab[:8]) if rng.random() < 0.6 else rng.choice(vocab)
+             for _ in range(rng.randint(1, 30))] for _ in range(500)]  # fmt: skip
+    docs[17] = ["w0"] * 300 + ["w59"]  # a term frequency that needs 16 bits
+    index = _segmented(docs, [120, 121, 400])
+    gone = sorted(rng.sample(range(len(docs)), 30))
+    index = index.without(gone, [t for d in gone for t in set(docs[d])])
+    monkeypatch.setattr("bot.index.bm25.FREQUENT_MIN", 60)
+    monkeypatch.setattr("bot.index.bm25.FREQUENT_SHARE", 0.0)
+    monkeypatch.setattr("bot.index.bm25.SPARSE_RATIO", ratio)
+    cap = index.frequent_df()
+    assert index.df("w0") > cap  # the first words are frequent, the others not
+    for _ in range(25):
+        query = [(rng.choice(vocab), rng.choice([0.3, 0.6, 1.0])) for _ in range(rng.randint(1, 9))]
+        ids, scores = index.sparse_scores(query)
+        expected = _reference_sparse(index, query, cap)
+        assert ids.tolist() == list(expected)
+        assert scores.tolist() == list(expected.values())
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_holding_agrees_with_the_postings_across_segments_and_dead_documents(seed: int) -> None:
     docs = _random_docs(seed, n=300, words=80)

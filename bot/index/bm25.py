@@ -40,6 +40,9 @@ DF_CACHE_SIZE = 100_000  # terms whose document frequency an index remembers
 # Bytes of posting lists with their BM25 weights an index remembers (8 a posting), the least
 # recently used dropped first.
 WEIGHT_CACHE_BYTES = 64 << 20
+# Bytes of per-document term frequency tables of frequent terms an index remembers (one byte a
+# document: 100 KB a term at 100k facts, 1 MB at 1M), the least recently used dropped first.
+DENSE_TF_CACHE_BYTES = 128 << 20
 # Postings per stored blob of a segment's ids or term frequencies: an index opened lazily reads a
 # term's postings from the one or two blobs holding them, whose pages alone it touches.
 POSTING_CHUNK = 1 << 16
@@ -326,6 +329,7 @@ class BM25Index:
     _with_dead: list[bool] = field(init=False, repr=False)  # per segment: whether it holds a dead document
     _df_cache: dict[str, int] = field(init=False, repr=False)
     _weights: _WeightCache = field(init=False, repr=False)
+    _dense_tfs: _WeightCache = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         lengths = np.concatenate([s.lengths for s in self.segments]) if self.segments else np.zeros(0, np.int32)
@@ -343,6 +347,7 @@ class BM25Index:
         object.__setattr__(self, "_with_dead", with_dead)
         object.__setattr__(self, "_df_cache", {})
         object.__setattr__(self, "_weights", _WeightCache(WEIGHT_CACHE_BYTES))
+        object.__setattr__(self, "_dense_tfs", _WeightCache(DENSE_TF_CACHE_BYTES))
 
     @classmethod
     def build(cls, docs: Iterable[Sequence[str]]) -> BM25Index:
@@ -517,18 +522,18 @@ class BM25Index:
         corpus beats sorting that many postings); both give the same result.
         """
         cap = self.frequent_df()
-        raw = [(*self.postings(term), qw) for term, qw in weighted_terms if self.df(term) > 0]
-        if not raw:
+        present = [(term, qw, df) for term, qw in weighted_terms if (df := self.df(term)) > 0]
+        if not present:
             return _EMPTY_IDS, _EMPTY_W
-        finding = [len(ids) <= cap for ids, _, _ in raw]
+        finding = [df <= cap for _, _, df in present]
         if not any(finding):  # every term frequent: all of them find documents
-            finding = [True] * len(raw)
-        first = [(ids, w, qw) for (ids, w, qw), f in zip(raw, finding, strict=True) if f]
-        then = [(ids, w, qw) for (ids, w, qw), f in zip(raw, finding, strict=True) if not f]
+            finding = [True] * len(present)
+        first = [(*self.postings(term), qw) for (term, qw, _), f in zip(present, finding, strict=True) if f]
+        then = [(term, qw) for (term, qw, _), f in zip(present, finding, strict=True) if not f]
         cat = np.concatenate([ids for ids, _, _ in first])
         weights = np.concatenate([w * np.float32(qw) for _, w, qw in first])
-        # Both ways sum each document's weights in float64 in the order of `cat`, then (apart) the
-        # frequent terms' in term order, then add the two: the same floats whichever way is taken.
+        # Each document's weights are summed in float64 in the order of `cat` (whichever way is
+        # taken), the frequent terms' apart in term order, and the two added.
         if len(cat) * SPARSE_RATIO < self.size:
             found = np.sort(cat)
             keep = np.empty(len(found), np.bool_)
@@ -536,27 +541,43 @@ class BM25Index:
             np.not_equal(found[1:], found[:-1], out=keep[1:])
             found = found[keep]
             summed = np.bincount(np.searchsorted(found, cat), weights=weights, minlength=len(found))
-            if then:  # a frequent term: binary searches of the few documents found in its postings
-                slots: list[npt.NDArray[np.intp]] = []
-                extra: list[FloatArray] = []
-                for ids, w, qw in then:
-                    at = np.searchsorted(ids, found)
-                    at[at == len(ids)] = 0
-                    hit = np.flatnonzero(ids[at] == found)
-                    slots.append(hit)
-                    extra.append(w[at[hit]] * np.float32(qw))
-                summed = summed + np.bincount(np.concatenate(slots), weights=np.concatenate(extra),
-                                              minlength=len(found))  # fmt: skip
         else:
             dense = np.bincount(cat, weights=weights, minlength=self.size)
             found = np.flatnonzero(dense > 0).astype(np.int32)
             summed = dense[found]
-            if then:  # the frequent terms summed over every document, read where the others found one
-                frequent = np.bincount(np.concatenate([ids for ids, _, _ in then]),
-                                       weights=np.concatenate([w * np.float32(qw) for _, w, qw in then]),
-                                       minlength=self.size)  # fmt: skip
-                summed = summed + frequent[found]
+        if then:
+            return found, (summed + self._frequent_at(then, found)).astype(np.float32)
         return found, summed.astype(np.float32)
+
+    def _dense_tf(self, term: str) -> tuple[npt.NDArray[np.uint8] | TfArray, np.float32]:
+        """``term``'s frequency in every document slot (0: absent or dead) and its idf, remembered
+        like the posting lists: a frequent term is read at thousands of found documents, where one
+        look-up a document beats a binary search of its postings."""
+        cached = self._dense_tfs.get(term)
+        if cached is None:
+            ids, tfs = self._raw(term)
+            small = not len(tfs) or int(tfs.max()) <= 255
+            tf = np.zeros(self.size, np.uint8 if small else np.uint16)
+            tf[ids] = tfs
+            cached = (tf, self._idf32(len(ids)))
+            self._dense_tfs.put(term, cached, tf.nbytes)
+        return cached  # type: ignore[return-value]
+
+    def _frequent_at(self, terms: Sequence[tuple[str, float]], docs: IntArray) -> npt.NDArray[np.float64]:
+        """The frequent terms' weights summed at ``docs``, in float64 and term order: the same
+        floats as their postings' weights (:meth:`_weigh`) summed there."""
+        out = np.zeros(len(docs), np.float64)
+        norm = self.norm[docs]
+        for term, qw in terms:
+            tf, idf = self._dense_tf(term)
+            w = tf[docs].astype(np.float32)
+            denom = norm + w
+            w *= np.float32(K1 + 1)
+            w /= denom
+            w *= idf
+            w *= np.float32(qw)
+            out += w
+        return out
 
     def scores(self, weighted_terms: Iterable[tuple[str, float]]) -> FloatArray:
         """BM25 score of every document slot (dense; the reference :meth:`sparse_scores` is checked against)."""
