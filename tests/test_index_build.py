@@ -12,7 +12,7 @@ import pytest
 
 from bot.formats.seed import parse_article_file
 from bot.index import bm25
-from bot.index.bm25 import K1, B, BM25Index, Segment, SegmentBuilder
+from bot.index.bm25 import K1, B, BM25Index, DocRanges, Segment, SegmentBuilder
 from bot.index.build import accented_syllables
 from bot.resources import bundled_knowledge_dir
 from bot.text.normalize import accented, token_pairs
@@ -172,6 +172,31 @@ def test_frequent_terms_add_the_weights_of_their_postings_bit_for_bit(
         expected = _reference_sparse(index, query, cap)
         assert ids.tolist() == list(expected)
         assert scores.tolist() == list(expected.values())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_counts_in_ranges_agree_with_the_documents(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per range of ids (an article's facts), how many live documents hold a term: from the postings
+    for a rare term, from the frequency table for a frequent one; empty ranges count 0."""
+    rng = random.Random(seed)
+    docs = _random_docs(seed, n=300, words=30)
+    index = _segmented(docs, [40, 41, 250])
+    gone = set(rng.sample(range(len(docs)), 25))
+    index = index.without(sorted(gone), [t for d in gone for t in set(docs[d])])
+    monkeypatch.setattr("bot.index.bm25.FREQUENT_MIN", 40)
+    monkeypatch.setattr("bot.index.bm25.FREQUENT_SHARE", 0.0)
+    cuts = sorted(rng.sample(range(301), 20))
+    starts = np.array(cuts[:-1], np.int32)
+    ends = np.array(cuts[1:], np.int32)
+    picked = rng.sample(range(len(starts)), 8)
+    ranges = DocRanges(starts[picked], ends[picked])  # not in id order, one may be empty
+    kinds = set()
+    for term in (f"w{i}" for i in range(32)):
+        kinds.add(index.df(term) > index.frequent_df())
+        expected = [sum(1 for d in range(s, e) if d not in gone and term in docs[d]) for s, e in zip(
+            ranges.starts.tolist(), ranges.ends.tolist(), strict=True)]  # fmt: skip
+        assert index.counts_in(term, ranges).tolist() == expected
+    assert kinds == {True, False}  # both ways were taken
 
 
 @pytest.mark.parametrize("seed", range(4))

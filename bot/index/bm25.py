@@ -493,6 +493,18 @@ class BM25Index:
     def doc_ids(self, term: str) -> IntArray:
         return self._raw(term)[0]
 
+    def counts_in(self, term: str, ranges: DocRanges) -> npt.NDArray[np.int64]:
+        """Live documents holding ``term`` in each of ``ranges``: two binary searches of its postings
+        per range, or for a frequent term a look at its frequency table over the ranges' documents
+        (its postings are long and not kept)."""
+        if self.df(term) > self.frequent_df():
+            tf, _ = self._dense_tf(term)
+            seen = np.zeros(len(ranges.ids) + 1, np.int64)
+            np.cumsum(tf[ranges.ids] != 0, out=seen[1:])
+            return seen[ranges.bounds[1:]] - seen[ranges.bounds[:-1]]
+        ids = self.postings(term)[0]
+        return (np.searchsorted(ids, ranges.ends) - np.searchsorted(ids, ranges.starts)).astype(np.int64)
+
     def contains(self, term: str, doc: int) -> bool:
         if self.alive is not None and not (0 <= doc < self.size and self.alive[doc]):
             return False
@@ -592,6 +604,26 @@ class BM25Index:
             return np.zeros(self.size, dtype=np.float32)
         summed = np.bincount(np.concatenate(ids), weights=np.concatenate(weights), minlength=self.size)
         return summed.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class DocRanges:
+    """Ranges of document ids ``starts[i] .. ends[i] - 1`` (an article's facts), with their ids laid
+    end to end, for counts per range (:meth:`BM25Index.counts_in`)."""
+
+    starts: npt.NDArray[np.integer[Any]]
+    ends: npt.NDArray[np.integer[Any]]
+    ids: IntArray = field(init=False, repr=False)
+    bounds: npt.NDArray[np.int64] = field(init=False, repr=False)  # where each range's ids begin, then the end
+
+    def __post_init__(self) -> None:
+        sizes = (self.ends - self.starts).astype(np.int64)
+        bounds = np.zeros(len(sizes) + 1, np.int64)
+        np.cumsum(sizes, out=bounds[1:])
+        # Each id is its range's start plus its place within the range.
+        ids = np.arange(int(bounds[-1]), dtype=np.int64) - np.repeat(bounds[:-1] - self.starts, sizes)
+        object.__setattr__(self, "ids", ids.astype(np.int32))
+        object.__setattr__(self, "bounds", bounds)
 
 
 class _WeightCache:

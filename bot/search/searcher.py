@@ -31,7 +31,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Levenshtein
 
-from bot.index.bm25 import top_k
+from bot.index.bm25 import DocRanges, top_k
 from bot.index.snapshot import Snapshot
 from bot.index.stored import FactRow
 from bot.messages import MAX_QUESTION_CHARS
@@ -151,17 +151,6 @@ MAX_PAIR_CHARS = 420
 PAIR_SEEDS = 3
 # Fewer than this share of the question covered by the best fact and its article: nothing on the topic.
 OFF_TOPIC_COVERAGE = 0.25
-
-
-def _lookup(
-    ids: npt.NDArray[np.int32], values: npt.NDArray[np.float32], keys: npt.NDArray[np.int32]
-) -> npt.NDArray[np.float32]:
-    """``values`` at ``keys`` in the ascending ``ids`` (0 where a key is not among them)."""
-    if not len(ids):
-        return np.zeros(len(keys), np.float32)
-    at = np.searchsorted(ids, keys)
-    at[at == len(ids)] = 0
-    return np.where(ids[at] == keys, values[at], np.float32(0))
 
 
 def _score_of(ids: npt.NDArray[np.int32], values: npt.NDArray[np.float32], key: int) -> float:
@@ -593,9 +582,10 @@ class Searcher:
         art_ids, art_found = snap.article_index.sparse_scores(art_terms)
         amax = float(art_found.max()) if len(art_found) else 1.0
         amax = amax or 1.0
-        owner_scores = _lookup(art_ids, art_found, snap.fact_article[scored])
+        by_article = np.zeros(snap.article_index.size, np.float32)  # one slot an article, not a fact
+        by_article[art_ids] = art_found
+        owner_scores = by_article[snap.fact_article[scored]]
         fact_score = functools.partial(_score_of, scored, found_scores)
-        art_score = functools.partial(_score_of, art_ids, art_found)
         combined = found_scores / fmax + ARTICLE_WEIGHT * (owner_scores / amax)
         cand_ids = scored[top_k(combined, CANDIDATES)]
         q = self._question(plan)
@@ -621,7 +611,7 @@ class Searcher:
                     best = max(fact_score(fid), fact_score(other)) / fmax
                     spans.append((fid, pair, best, rank))
         for fid, span, lex_fact, rank in spans:
-            first_stage = (lex_fact, art_score(int(snap.fact_article[fid])) / amax, rank)
+            first_stage = (lex_fact, float(by_article[snap.fact_article[fid]]) / amax, rank)
             feats, matched, absent = self._features(plan, q, span, first_stage, in_article=in_article, local=local)
             rows.append(feats)
             found.append((fid, span if len(span) > 1 else (), matched, absent))
@@ -641,17 +631,18 @@ class Searcher:
 
         Within an article about Doctor Who, "Doctor Who" tells no sentence from another; a word used
         in one sentence of it does. An article's facts are contiguous ids, so the count is two binary
-        searches in the unit's postings.
+        searches in the unit's postings, or for a frequent unit a look at its frequency table.
         """
         snap = self.snap
-        starts = snap.article_starts[articles]
-        ends = snap.article_starts[articles + 1]
-        sizes = (ends - starts).astype(np.float64)
+        ranges = DocRanges(snap.article_starts[articles], snap.article_starts[articles + 1])
+        sizes = (ranges.ends - ranges.starts).astype(np.float64)
         columns = []
         for unit in q.units:
-            ids = snap.fact_index.postings(unit.term)[0]  # live ids, remembered with their weights
-            df = (np.searchsorted(ids, ends) - np.searchsorted(ids, starts)).astype(np.float64)
-            columns.append(np.log1p((sizes - df + 0.5) / (df + 0.5)) if unit.known else np.log1p(sizes + 0.5))
+            if unit.known:
+                df = snap.fact_index.counts_in(unit.term, ranges).astype(np.float64)
+                columns.append(np.log1p((sizes - df + 0.5) / (df + 0.5)))
+            else:
+                columns.append(np.log1p(sizes + 0.5))
         out: dict[int, list[float]] = {}
         table = np.vstack(columns).T if columns else np.zeros((len(articles), 0))
         for a, row in zip(articles.tolist(), table.tolist(), strict=True):
