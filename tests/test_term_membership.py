@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.search.searcher import _Terms
+from bot.search.searcher import _Terms, needle
 from bot.text.normalize import bigrams
 
 
@@ -24,8 +24,8 @@ def test_terms_of_one_fact_or_two_quoted_together_match_the_term_sets(seed: int)
     asked = [*words, *(f"{a}_{b}" for a in words for b in words)]
     for term in asked:
         assert (term in view) == (term in expected), (term, facts)
-    assert view.count(asked) == sum(1 for t in asked if t in expected)
-    assert view.has_all(["a", "b"]) == ({"a", "b"} <= expected)
+        assert view.holds(needle(term)) == (term in expected), (term, facts)
+    assert view.count_needles(map(needle, asked)) == sum(1 for t in asked if t in expected)
 
 
 def test_a_pair_never_spans_two_facts_quoted_together() -> None:

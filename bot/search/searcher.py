@@ -113,6 +113,11 @@ _CONTEXT_OPENINGS = re.compile(
 )
 
 
+def needle(term: str) -> str:
+    """An index term (a syllable, or a pair ``a_b``) as it appears in padded folded text."""
+    return f" {term.replace('_', ' ')} "
+
+
 class _Terms:
     """Whether index terms (syllables, and adjacent pairs written ``a_b``) are in folded text, as
     ``frozenset((*tokens, *bigrams(tokens)))`` would say, by substring search instead of building the
@@ -125,13 +130,15 @@ class _Terms:
         self._padded = f" {folded} "
 
     def __contains__(self, term: str) -> bool:
-        return f" {term.replace('_', ' ')} " in self._padded
+        return needle(term) in self._padded
 
-    def has_all(self, terms: Iterable[str]) -> bool:
-        return all(t in self for t in terms)
+    def holds(self, needle: str) -> bool:
+        """Whether the text holds a term given as its :func:`needle`."""
+        return needle in self._padded
 
-    def count(self, terms: Iterable[str]) -> int:
-        return sum(1 for t in terms if t in self)
+    def count_needles(self, needles: Iterable[str]) -> int:
+        padded = self._padded
+        return sum(1 for n in needles if n in padded)
 
 
 def _named_opening(text: str) -> bool:
@@ -168,6 +175,19 @@ class _Unit:
     alternatives: tuple[tuple[str, ...], ...] = ()
 
     @functools.cached_property
+    def needle(self) -> str:
+        return needle(self.term)
+
+    @functools.cached_property
+    def token_needles(self) -> tuple[str, ...]:
+        return tuple(needle(t) for t in self.tokens)
+
+    @functools.cached_property
+    def alternative_needles(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """:attr:`alternative_terms`, each as the needles a fact must hold."""
+        return tuple((tuple(needle(t) for t in need), alt) for need, alt in self.alternative_terms)
+
+    @functools.cached_property
     def alternative_terms(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
         """Each alternative wording as the index terms a fact must hold (its syllables, or its pairs)."""
         out = []
@@ -195,6 +215,20 @@ class _Question:
     sequence: tuple[str, ...]  # the user's content syllables in order
     levels: frozenset[str] = frozenset()  # administrative levels named ("huyen")
     posts: frozenset[tuple[str, bool]] = frozenset()  # posts named, deputy or not
+    # Per unit: the accented forms of its syllables as the user typed them with accents.
+    typed_accents: tuple[tuple[str, ...], ...] = ()
+
+    @functools.cached_property
+    def focus_needles(self) -> tuple[str, ...]:
+        return tuple(needle(t) for t in self.focus)
+
+    @functools.cached_property
+    def pair_needles(self) -> tuple[str, ...]:
+        return tuple(needle(t) for t in self.pairs)
+
+    @functools.cached_property
+    def sequence_needles(self) -> tuple[str, ...]:
+        return tuple(needle(t) for t in self.sequence)
 
 
 @dataclass
@@ -382,6 +416,7 @@ class Searcher:
             sequence=tuple(t for t in toks if t in content),
             levels=levels_of(toks),
             posts=posts_of(toks),
+            typed_accents=tuple(tuple(a for t in u.tokens if (a := plan.accented.get(t)) is not None) for u in units),
         )
 
     def _neighbour_text(self, span: tuple[int, ...]) -> str:
@@ -433,21 +468,24 @@ class Searcher:
         local_w = local[article]
         matched: list[str] = []
         absent: list[str] = []
+        holds = fact_terms.holds
         for i, unit in enumerate(q.units):
             w = unit.weight
             total_w = w
-            if unit.term in fact_terms or any(fact_terms.has_all(need) for need, _ in unit.alternative_terms):
+            in_fact = holds(unit.needle)
+            alt: tuple[str, ...] | None = None
+            if not in_fact:
+                alt = next((a for need, a in unit.alternative_needles if all(map(holds, need))), None)
+            if in_fact or alt is not None:
                 local_got += local_w[i]
-            if unit.term in fact_terms:
-                mismatched = sum(
-                    1 for t in unit.tokens if plan.accented.get(t) is not None and plan.accented[t] not in accents
-                )
+            if in_fact:
+                mismatched = sum(1 for a in q.typed_accents[i] if a not in accents)
                 credit = w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
                 got += credit
                 w_fact += credit
                 w_lost += w - credit
                 matched.extend(unit.tokens)
-            elif alt := next((a for need, a in unit.alternative_terms if fact_terms.has_all(need)), None):
+            elif alt:
                 got += w
                 w_fact += w
                 matched.extend(alt)
@@ -456,7 +494,7 @@ class Searcher:
                 if unit.term in headline:
                     got += HEADLINE_CREDIT * w
                     w_head += w
-                elif len(unit.tokens) > 1 and all(t in fact_terms for t in unit.tokens):
+                elif len(unit.tokens) > 1 and all(map(holds, unit.token_needles)):
                     got += 0.4 * w
                     w_split += w
                 elif unit.known and article in in_article[unit.term]:
@@ -473,7 +511,7 @@ class Searcher:
                 if unit.known:
                     if neighbours is None:
                         neighbours = self._neighbour_text(span)
-                    if f" {unit.term.replace('_', ' ')} " in neighbours:
+                    if unit.needle in neighbours:
                         w_neigh += w
             penalised_total += total_w
         coverage = got / penalised_total if penalised_total else 0.0
@@ -518,10 +556,10 @@ class Searcher:
             "max_absent": max_absent / q.heaviest if q.heaviest else 0.0,
             "evidence": math.log1p(w_fact),
             "cov_fact_local": local_got / local_w[-1] if local_w[-1] else 0.0,
-            "focus_in_fact": fact_terms.count(q.focus) / len(q.focus) if q.focus else 0.0,
-            "tokens_in_fact": sum(1 for t in q.sequence if t in fact_terms) / n_seq if n_seq else 0.0,
+            "focus_in_fact": fact_terms.count_needles(q.focus_needles) / len(q.focus) if q.focus else 0.0,
+            "tokens_in_fact": fact_terms.count_needles(q.sequence_needles) / n_seq if n_seq else 0.0,
             "sequence": LCSseq.similarity(q.sequence, fact_tokens) / n_seq if n_seq else 0.0,
-            "pairs_in_fact": fact_terms.count(q.pairs) / len(q.pairs) if q.pairs else 0.0,
+            "pairs_in_fact": fact_terms.count_needles(q.pair_needles) / len(q.pairs) if q.pairs else 0.0,
             "novel": len(distinct - q.tokens - STOPWORDS) / max(1, len(distinct)),
             "fact_length": math.log1p(len(fact_tokens)),
             "position": math.log1p(row.position),
