@@ -13,7 +13,7 @@ from bot.models import Reason
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import levels_of, posts_of, slot_conflict
 from bot.service import SearchService
-from bot.text.analysis import Intent, plan_query
+from bot.text.analysis import Intent, body_names, plan_query
 from bot.text.lexicon import load_lexicon
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
@@ -27,6 +27,7 @@ from tests.support.services import ServiceFactory
         "Bộ Tư pháp có bao nhiêu TTHC trực tuyến?",  # a ministry the articles never name
         "Chủ tịch UBND tỉnh Kon Tum là ai?",  # the seed names only the Vice-Chairman
         "ai là bộ trưởng bộ nội vụ",  # the seed names the Prime Minister and a Vice-Chairman, no minister
+        "Chủ tịch UBND tỉnh Kon Tum tên là gì?",  # asked for by name: still only the Vice-Chairman
     ],
 )
 async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
@@ -159,3 +160,42 @@ async def test_a_short_date_question_is_answered_with_the_date(seed_answers: Sea
     answer = await seed_answers.ask("họp ngày nào")
     assert answer.answered, answer.reason
     assert "2/2" in answer.results[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "content"),
+    [
+        ("Thủ tướng tên là gì?", ["thu", "tuong"]),
+        ("thu tuong ten gi", ["thu", "tuong"]),
+        ("Họ tên của Thủ tướng?", ["thu", "tuong"]),
+        ("Tên gọi là gì của đề án?", ["de", "an"]),
+    ],
+)
+def test_a_question_for_a_name_asks_for_one_and_its_words_are_not_content(question: str, content: list[str]) -> None:
+    """ "tên là gì", "tên gì", "họ tên": like "khi nào" for a date, the words say what is asked for."""
+    plan = plan_query(question, load_lexicon(bundled_knowledge_dir()))
+    assert plan.intent & Intent.ORG  # a body or a name is wanted
+    assert plan.content == content
+
+
+def test_a_name_in_a_statement_stays_content() -> None:
+    plan = plan_query("Đề án đổi tên đường là gì?", load_lexicon(bundled_knowledge_dir()))
+    assert not plan.intent & Intent.ORG
+    assert "ten" in plan.content
+
+
+@pytest.mark.parametrize("question", ["Thủ tướng tên là gì?", "thu tuong ten gi"])
+async def test_a_question_for_a_name_is_answered_with_the_named_person(
+    seed_answers: SearchService, question: str
+) -> None:
+    answer = await seed_answers.ask(question)
+    assert answer.answered, answer.reason
+    assert "Phạm Minh Chính" in answer.results[0].text
+
+
+def test_a_lower_case_word_after_a_body_kind_is_not_its_name() -> None:
+    """ "Bộ đã …" names no ministry: a word opening with a lower-case marked letter ("đ", "ở") is not
+    capitalised (the letter classes hold one case each)."""
+    assert body_names("Bộ đã ban hành kế hoạch.") == []
+    assert body_names("Sở ở địa phương") == []
+    assert body_names("Bộ Tư pháp đã ban hành kế hoạch.") == [("bo", "tu", "phap")]
