@@ -13,7 +13,7 @@ from bot.models import Reason
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import levels_of, posts_of, slot_conflict
 from bot.service import SearchService
-from bot.text.analysis import Intent, body_names, plan_query
+from bot.text.analysis import Feature, Intent, body_names, fact_features, plan_query, question_intent
 from bot.text.lexicon import load_lexicon
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
@@ -193,9 +193,30 @@ async def test_a_question_for_a_name_is_answered_with_the_named_person(
     assert "Phạm Minh Chính" in answer.results[0].text
 
 
-def test_a_lower_case_word_after_a_body_kind_is_not_its_name() -> None:
-    """ "Bộ đã …" names no ministry: a word opening with a lower-case marked letter ("đ", "ở") is not
-    capitalised (the letter classes hold one case each)."""
+def test_a_lower_case_word_is_not_a_name() -> None:
+    """ "Bộ đã …" names no ministry and "ông đi" no person: a word opening with a lower-case marked
+    letter ("đ", "ở") is not capitalised (the letter classes hold one case each)."""
+    assert not fact_features("Sau đó ông đi về địa phương để ở lại.") & (Feature.PERSON | Feature.NAME | Feature.ORG)
+    assert fact_features("Ông Đặng Văn Ánh ở Sở Nội vụ.") & Feature.PERSON
+    assert fact_features("Người dân ở huyện Mường Lát đã đến.") & Feature.NAME
     assert body_names("Bộ đã ban hành kế hoạch.") == []
     assert body_names("Sở ở địa phương") == []
     assert body_names("Bộ Tư pháp đã ban hành kế hoạch.") == [("bo", "tu", "phap")]
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_who"),
+    [
+        ("ai chu tri phien hop", True),
+        ("Chủ tịch tỉnh là ai?", True),
+        ("Nhiệm kỳ này ai làm chủ tịch?", True),
+        ("Có bao nhiêu người tự làm hồ sơ mà không phải nhờ ai giúp?", False),  # "anyone"
+        ("Chưa ai được cấp phiếu?", False),
+        ("Bất kỳ ai cũng được nộp hồ sơ?", False),
+        ("Tổ công nghệ số gồm những ai?", False),  # which people: groups, not a named person
+    ],
+)
+def test_ai_asks_who_only_as_a_question_word(question: str, asks_who: bool) -> None:
+    plan = plan_query(question, load_lexicon(bundled_knowledge_dir()))
+    assert bool(plan.intent & Intent.WHO) is asks_who
+    assert bool(question_intent(plan.folded) & Intent.WHO) is asks_who

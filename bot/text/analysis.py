@@ -78,7 +78,7 @@ _INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
                                r"what percentage|what share|percent)\b")),
     (Intent.DATE, re.compile(r"\b(khi nao|ngay nao|thang nao|nam nao|bao gio|luc nao|thoi diem nao|"
                              r"thoi gian nao|han chot|thoi han|when|what date|deadline|by what date)\b")),
-    (Intent.WHO, re.compile(r"(^|\s)(ai|nguoi nao|vi nao|dong chi nao|lanh dao nao|who|whom)(\s|$)")),
+    (Intent.WHO, re.compile(r"(^|\s)(nguoi nao|vi nao|dong chi nao|lanh dao nao|who|whom)(\s|$)")),
     # Which body, or what something or someone is called: the answer is a name.
     (Intent.ORG, re.compile(r"\b(co quan nao|don vi nao|so nao|bo nao|ban nao|to chuc nao|huyen nao|tinh nao|"
                             r"xa nao|dia phuong nao|which agency|which department|which province|which district|"
@@ -130,12 +130,8 @@ _HAS_DATE = re.compile(
     re.IGNORECASE,
 )
 # A capitalised word that does not open the sentence (nor follows a full stop or a colon).
-# These fact-side classes (``À-Ỹ``) are knowingly loose: they also take a word opening with a
-# lower-case marked letter ("đã", "ở") for a capitalised one, and the ranker was fitted with them.
-# Tightened to _UPPER/_LOWER, cross-validated reform top-1 fell 2.9 points (docs/quality.md): the
-# "ai" of "nhờ ai giúp" or "gồm những ai" then asks for a named person the answer does not hold.
-_INNER_NAME = re.compile(r"(?<=[^\s.:!?])\s+[A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]")
-_CAP = r"[A-ZĐÀ-ỸẠ-Ỹ][a-zà-ỹđ]+"
+_INNER_NAME = re.compile(rf"(?<=[^\s.:!?])\s+[{_UPPER}][{_LOWER}]")
+_CAP = rf"[{_UPPER}][{_LOWER}]+"
 _SURNAMES = (
     "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Trương|Đinh|Lâm|Mai|Trịnh|Đoàn|Cao|"
     "Lương|Hà|Tạ|Chu|Thái|Tô|Quách|Vương|Kiều|Triệu|Phùng|Lưu|Tăng|Nông|Lò|La|Kim|Đàm|Châu|Giang|Khổng|Lã|Mạc|"
@@ -150,7 +146,7 @@ _BODIES = (
     "Sở|Bộ|Ban|Ủy ban|UBND|HĐND|Trung tâm|Công an|Văn phòng|Cục|Tổng cục|Viện|Tòa án|Kho bạc|Chi cục|"
     "Thanh tra|Hội đồng|Quốc hội|Chính phủ|Tỉnh ủy|Huyện ủy|Thành ủy|huyện|thị xã|thành phố|xã|tỉnh"
 )
-_ORG = re.compile(rf"\b(?=[{_first_letters(_BODIES)}])({_BODIES})\s+[A-ZĐÀ-ỸẠ-Ỹ]")
+_ORG = re.compile(rf"\b(?=[{_first_letters(_BODIES)}])({_BODIES})\s+[{_UPPER}]")
 
 
 def fact_features(text: str) -> Feature:
@@ -168,8 +164,26 @@ def fact_features(text: str) -> Feature:
     return f
 
 
+# Before "ai", these make it "anyone" / "no one", not "who": "không phải nhờ ai giúp", "chưa ai", "bất kỳ ai".
+_NEGATIONS = frozenset("khong chang chua".split())
+
+
+def _asks_who(toks: Sequence[str]) -> bool:
+    """Whether an "ai" of the question asks who: not "anyone" after a negation or "bất kỳ", not
+    "ai cũng" (everyone), and not "những ai" (which people: groups more often than a named person)."""
+    for i, t in enumerate(toks):
+        if t != "ai":
+            continue
+        before = toks[max(0, i - 3) : i]
+        indefinite = _NEGATIONS & set(before) or before[-2:] in (["bat", "ky"], ["bat", "cu"])
+        if indefinite or toks[i + 1 : i + 2] == ["cung"] or before[-1:] == ["nhung"]:
+            continue
+        return True
+    return False
+
+
 def question_intent(folded: str) -> Intent:
-    intent = Intent.NONE
+    intent = Intent.WHO if _asks_who(folded.split()) else Intent.NONE
     for flag, pattern in _INTENT_PATTERNS:
         if pattern.search(folded):
             intent |= flag
