@@ -11,7 +11,7 @@ import pytest
 from bot.messages import DECLINES
 from bot.models import Reason
 from bot.resources import bundled_knowledge_dir
-from bot.search.searcher import levels_of, posts_of, slot_conflict
+from bot.search.searcher import Searcher, levels_of, posts_of, slot_conflict
 from bot.service import SearchService
 from bot.text.analysis import Feature, Intent, body_names, fact_features, plan_query, question_intent
 from bot.text.lexicon import load_lexicon
@@ -220,3 +220,33 @@ def test_ai_asks_who_only_as_a_question_word(question: str, asks_who: bool) -> N
     plan = plan_query(question, load_lexicon(bundled_knowledge_dir()))
     assert bool(plan.intent & Intent.WHO) is asks_who
     assert bool(question_intent(plan.folded) & Intent.WHO) is asks_who
+
+
+async def test_an_english_word_spelt_like_a_vietnamese_syllable_matches_nothing(
+    tmp_path: Path, open_service: ServiceFactory
+) -> None:
+    """ "dong" (the currency) is not "đồng" of "cộng đồng", "to" is not "tô": an English word the glossary
+    leaves as it is, typed in lower case, is no match for the articles; a name typed in it still is."""
+    folder = tmp_path / "kb"
+    write_article(
+        folder,
+        "cong_dong.txt",
+        title="Tổ công nghệ số cộng đồng hỗ trợ người dân",
+        url="https://tintuc.example.vn/to-cong-nghe-so-cong-dong-1.html",
+        paragraphs=[
+            "Tổ công nghệ số cộng đồng hỗ trợ người dân cài đặt ứng dụng VNeID.",
+            "Nhiều tổ công nghệ số cộng đồng còn hỗ trợ nông dân đưa sản phẩm lên sàn thương mại điện tử.",
+        ],
+    )
+    service = await open_service(folder)
+    english = await service.ask("What is the euro to dong exchange rate today?")
+    assert english.answered is False
+    assert service.snapshot is not None
+    searcher = Searcher(service.snapshot)
+    prepared = searcher.prepare(searcher.plan("What is the euro to dong exchange rate today?"))
+    assert prepared is None or not any("dong" in c.matched for c in prepared[1])  # "cộng đồng" is no match
+    plan = plan_query(
+        "What is the euro to dong exchange rate at Vietcombank in 2024?", load_lexicon(bundled_knowledge_dir())
+    )
+    assert {"dong", "euro", "to"} <= plan.foreign
+    assert not {"vietcombank", "2024"} & plan.foreign

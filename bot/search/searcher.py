@@ -173,6 +173,7 @@ class _Unit:
     weight: float
     known: bool
     alternatives: tuple[tuple[str, ...], ...] = ()
+    foreign: bool = False  # an English word that names nothing: it matches no fact
 
     @functools.cached_property
     def needle(self) -> str:
@@ -337,10 +338,13 @@ class Searcher:
         typed = set(plan.base)
         for phrase in plan.phrases:
             for tok in phrase if phrase in typed or len(phrase) == 1 else ():
+                if tok in plan.foreign:
+                    continue
                 w = 0.3 if tok not in content else (0.6 if tok in repaired else 1.0)
                 weights[tok] = max(weights.get(tok, 0.0), w)
             for bg in bigrams(phrase):
-                weights[bg] = max(weights.get(bg, 0.0), 1.0)
+                if not plan.foreign.intersection(bg.split("_")):
+                    weights[bg] = max(weights.get(bg, 0.0), 1.0)
         return list(weights.items())
 
     # -- ranking ---------------------------------------------------------------------------
@@ -360,7 +364,7 @@ class Searcher:
             # Typed with diacritics the articles never use ("thẩm" where they only say "tham"):
             # another word that folds the same, unless a known pair vouches for it (a typo).
             written = plan.accented.get(t)
-            return t in vocab and (written is None or written in self.snap.accented_vocab)
+            return t not in plan.foreign and t in vocab and (written is None or written in self.snap.accented_vocab)
 
         def weight(t: str) -> float:
             w = index.idf(t) if known(t) else unknown_w
@@ -379,11 +383,18 @@ class Searcher:
                 b = phrase[i + 1] if i + 1 < len(phrase) else None
                 pair = f"{a}_{b}"
                 alt = plan.alternatives.get(a, ())
-                if b is not None and b in content and pair in vocab and alt == plan.alternatives.get(b, ()):
+                foreign = a in plan.foreign or b in plan.foreign
+                if (
+                    b is not None
+                    and b in content
+                    and pair in vocab
+                    and not foreign
+                    and alt == plan.alternatives.get(b, ())
+                ):
                     units.setdefault((a, b), _Unit((a, b), pair, weight(a) + weight(b), True, alt))
                     i += 2
                     continue
-                units.setdefault((a,), _Unit((a,), a, weight(a), known(a), alt))
+                units.setdefault((a,), _Unit((a,), a, weight(a), known(a), alt, a in plan.foreign))
                 i += 1
         return list(units.values())
 
@@ -472,9 +483,9 @@ class Searcher:
         for i, unit in enumerate(q.units):
             w = unit.weight
             total_w = w
-            in_fact = holds(unit.needle)
+            in_fact = not unit.foreign and holds(unit.needle)
             alt: tuple[str, ...] | None = None
-            if not in_fact:
+            if not in_fact and not unit.foreign:
                 alt = next((a for need, a in unit.alternative_needles if all(map(holds, need))), None)
             if in_fact or alt is not None:
                 local_got += local_w[i]

@@ -223,6 +223,8 @@ class QueryPlan:
     base: list[Phrase] = field(default_factory=list)
     # English words the glossary did not translate (names, numbers and unknown words).
     untranslated: set[str] = field(default_factory=set)
+    # English words that name nothing the glossary knows (see _foreign_words): never matched to the articles.
+    foreign: set[str] = field(default_factory=set)
 
 
 def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
@@ -232,8 +234,10 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
     marked = has_vietnamese_marks(text)
     english = not marked and lexicon.looks_english(toks)
     untranslated: set[str] = set()
+    foreign: set[str] = set()
     if english:
         base, untranslated = lexicon.translate_english_split(toks)
+        foreign = _foreign_words(text, base, untranslated, lexicon)
     else:
         base = [tuple(toks)]
     phrases: list[Phrase] = []
@@ -297,7 +301,18 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
         folded=folded,
         base=base,
         untranslated=untranslated,
+        foreign=foreign,
     )
+
+
+def _foreign_words(text: str, base: Sequence[Phrase], untranslated: set[str], lexicon: Lexicon) -> set[str]:
+    """English words of an English question that the glossary left as they are and that name nothing:
+    typed in lower case, no number, no place or abbreviation. They are not Vietnamese syllables, even
+    where one is spelt the same ("dong" is not "đồng", "to" not "tô")."""
+    capitalised = {t for w in text.split() if w[:1].isupper() for t in tokens(w)}
+    named = {t for p in base for finder in (lexicon.places, lexicon.abbreviations) for s, e, _ in finder.find(p)
+             for t in p[s:e]}  # fmt: skip
+    return {t for t in untranslated - capitalised - named if t.isalpha()}
 
 
 def _naming_words(toks: Sequence[str]) -> set[str]:
