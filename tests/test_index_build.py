@@ -235,23 +235,36 @@ def test_weight_cache_keeps_the_recently_used_within_its_budget(monkeypatch: pyt
 
 
 def test_builder_counts_and_round_trip() -> None:
-    builder = SegmentBuilder(columns=("article",))
-    counts = builder.add(["a", "b", "a"], article=4)
-    assert counts == Counter({"a": 2, "b": 1})
-    builder.add_counts({"b": 3}, 3, article=5)
+    builder = SegmentBuilder(first=7, columns=("article",))
+    builder.add(["a", "b", "a"], article=4)
+    builder.add(["b", "c", "b", "b"], article=5)
+    builder.add([], article=6)
     segment = builder.build()
     assert builder.n_docs == 0  # the builder hands its data over
+    assert dict(segment.vocab) == {"a": 0, "b": 1, "c": 2}  # slots in sorted order
+    assert segment.offsets.tolist() == [0, 1, 3, 4]
+    assert segment.doc_ids.tolist() == [7, 7, 8, 8]  # a: 7; b: 7, 8; c: 8
+    assert segment.tfs.tolist() == [2, 1, 3, 1]
+    assert segment.lengths.tolist() == [3, 4, 0]
     index = BM25Index((segment,))
-    assert index.n_docs == 2
+    assert index.n_docs == 3
     assert index.df("a") == 1
     assert index.df("b") == 2
-    assert index.column("article").tolist() == [4, 5]
+    assert index.column("article").tolist() == [4, 5, 6]
     again = Segment.from_blobs(segment.to_blobs())
     assert again.vocab == segment.vocab
     assert np.array_equal(again.doc_ids, segment.doc_ids)
     assert np.array_equal(again.tfs, segment.tfs)
-    assert again.columns["article"].tolist() == [4, 5]
+    assert again.columns["article"].tolist() == [4, 5, 6]
     assert BM25Index.build([[], []]).n_docs == 2
+
+
+def test_a_frequency_over_sixteen_bits_is_capped_not_wrapped() -> None:
+    builder = SegmentBuilder()
+    builder.add(["x"] * (bm25.MAX_TF + 10) + ["y"])
+    segment = builder.build()
+    assert segment.tfs.tolist() == [bm25.MAX_TF, 1]
+    assert segment.lengths.tolist() == [bm25.MAX_TF + 11]
 
 
 def test_cached_accented_equals_token_pairs() -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.formats.limits import MAX_ARTICLE_FACTS, article_problem, sentences_at_most
 from bot.formats.seed import article_facts, parse_article_file
+from bot.models import Article
 from bot.text.sentences import split_sentences
 from tests.support.articles import SEED_PATH
 
@@ -105,3 +109,31 @@ def test_seed_facts_are_whole_sentences() -> None:
     # Joined back together, the facts are exactly the body (nothing lost, nothing invented).
     body = " ".join(parse_article_file(SEED_PATH).paragraphs)
     assert " ".join(facts) == body
+
+
+# Text made of what moves the splitter: sentence punctuation, closing and opening quotes, spaces,
+# capitals, digits, abbreviations that end with a dot, and long runs without punctuation.
+_SPLITTER_PIECES = st.sampled_from(
+    [".", "!", "?", "…", "...", " ", "  ", "\n", "”", "“", "(", ")", "A", "Đ", "b", "ă", "7", "TP.", "ThS.",
+     "Hà Nội", "thủ tục", "x" * 300, "từ " * 120, "\u0958", "e\u0301"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SPLITTER_PIECES, max_size=60).map("".join))
+def test_the_cheap_bound_is_never_below_the_sentence_count(paragraph: str) -> None:
+    """The size check skips splitting when this bound is under the limit, so it must never undercount."""
+    assert sentences_at_most(paragraph) >= len(split_sentences(paragraph))
+
+
+def test_the_size_check_still_counts_sentences_over_the_limit() -> None:
+    many = " ".join(f"Câu số {i} về thủ tục." for i in range(MAX_ARTICLE_FACTS))
+    article = Article(url="https://vi.example.vn/a", title="Bài", site="vi.example.vn",
+                      published="2024-01-02T00:00:00+07:00", paragraphs=(many,))  # fmt: skip
+    assert sentences_at_most(many) >= MAX_ARTICLE_FACTS
+    assert article_problem(article) == (
+        f"article too large: {MAX_ARTICLE_FACTS + 1:,} sentences (limit {MAX_ARTICLE_FACTS:,})"
+    )
+    fits = article.model_copy(update={"paragraphs": (many.rsplit(" Câu", 1)[0],)})
+    assert len(article_facts(fits)) == MAX_ARTICLE_FACTS
+    assert article_problem(fits) is None

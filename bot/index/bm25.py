@@ -227,9 +227,10 @@ def _sorted_slots(vocab: Mapping[str, int]) -> tuple[list[str], IntArray]:
 class SegmentBuilder:
     """Collects documents one at a time into compact columns, then builds a :class:`Segment`.
 
-    The postings are kept in :class:`array.array` columns (4 bytes an entry) and each term
-    string once, in the vocabulary, so a large build does not hold millions of Python
-    strings and ints alive until the end.
+    Each document's terms are kept as they come, as term ids in an :class:`array.array` (4 bytes
+    an occurrence), and each term string once, in the vocabulary, so a large build does not hold
+    millions of Python strings and ints alive until the end. The counting is left to
+    :meth:`build`, in numpy: counting each document's terms in Python was a sixth of a build.
     """
 
     def __init__(self, first: int = 0, columns: Sequence[str] = ()) -> None:
@@ -237,31 +238,19 @@ class SegmentBuilder:
         self._columns = {name: array("i") for name in columns}
         # term -> its id, numbered as first seen (a missing key takes the next number, in C).
         self.vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-        self._terms = array("i")
-        self._docs = array("i")
-        self._tfs = array("i")
+        self._terms = array("i")  # every document's term ids, document after document
         self._lengths = array("i")
 
     @property
     def n_docs(self) -> int:
         return len(self._lengths)
 
-    def add(self, terms: Sequence[str], **columns: int) -> Counter[str]:
-        """Add one document (its terms in order, its value in each column); returns its term counts."""
-        counts = Counter(terms)
-        self.add_counts(counts, len(terms), **columns)
-        return counts
-
-    def add_counts(self, counts: Mapping[str, int], length: int, **columns: int) -> None:
-        """Add one document given as term counts and its length in terms."""
+    def add(self, terms: Sequence[str], **columns: int) -> None:
+        """Add one document: its terms in order, and its value in each column."""
         for name, column in self._columns.items():
             column.append(columns[name])
-        doc = self.first + len(self._lengths)
-        vocab = self.vocab
-        self._lengths.append(length)
-        self._terms.extend([vocab[term] for term in counts])
-        self._docs.extend([doc] * len(counts))
-        self._tfs.extend(counts.values())
+        self._lengths.append(len(terms))
+        self._terms.extend(map(self.vocab.__getitem__, terms))  # a new term takes the next id, in C
 
     def build(self) -> Segment:
         """The segment of the documents added so far; empties the builder (its columns are freed as it goes)."""
@@ -269,16 +258,34 @@ class SegmentBuilder:
         self.vocab = defaultdict(itertools.count().__next__)
         lengths = np.array(self._lengths, dtype=np.int32)
         self._lengths = array("i")
-        # Group the postings by term (in sorted order); a stable sort keeps each term's documents ascending.
-        t = rank[np.frombuffer(self._terms, dtype=np.int32)]
-        df = np.bincount(t, minlength=len(terms))
-        order = np.argsort(t, kind="stable")
-        del t
+        n = max(len(lengths), 1)
+        # One key an occurrence: (the term's rank, the document) as rank * n + document. Sorted,
+        # the keys come grouped by term in sorted order with the documents ascending, and each
+        # run of equal keys is one posting, its length the term's frequency in that document.
+        # (Each step below works in place or in 32 bits where it can: a 100k-fact segment has
+        # millions of occurrences, and the build's peak memory is set here.)
+        key = rank.astype(np.int64)[np.frombuffer(self._terms, dtype=np.int32)]
         self._terms = array("i")
-        doc_ids = np.frombuffer(self._docs, dtype=np.int32)[order]
-        self._docs = array("i")
-        tfs = np.minimum(np.frombuffer(self._tfs, dtype=np.int32)[order], MAX_TF).astype(np.uint16)
-        self._tfs = array("i")
+        key *= n
+        key += np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        key.sort(kind="stable")  # numpy's stable sort is the faster one on these keys
+        first = np.empty(len(key), np.bool_)
+        first[:1] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        del first
+        if len(key) < 2**31:
+            starts = starts.astype(np.int32)
+        tfs = np.diff(starts, append=starts.dtype.type(len(key)))
+        np.minimum(tfs, MAX_TF, out=tfs)
+        key = key[starts]
+        del starts
+        tfs = tfs.astype(np.uint16)
+        doc_ids = (key % n).astype(np.int32)
+        doc_ids += self.first
+        key //= n
+        df = np.bincount(key, minlength=len(terms))
+        del key
         offsets = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
         columns = {name: np.array(values, dtype=np.int32) for name, values in self._columns.items()}

@@ -23,7 +23,7 @@ from bot.index.stored import DEAD_DF, INDEX_FORMAT, FactRow, KnowledgeData, dump
 from bot.models import Article, ArticleRow, FactKind
 from bot.text.analysis import capitalised_names, fact_features, place_names, text_phrases
 from bot.text.lexicon import Lexicon
-from bot.text.normalize import accented_word, join_phrases
+from bot.text.normalize import accented_word, join_phrases, marked_words
 
 # A full build cuts the postings into segments of at most this many documents.
 FACT_SEGMENT_DOCS = 100_000
@@ -88,6 +88,12 @@ def accented_syllables(texts: Iterable[str], word_pairs: dict[str, list[tuple[st
     update extends), records each new word's pairs, in the order the texts first use them.
     """
     out: set[str] = set()
+    if word_pairs is None:  # no order to keep: each distinct word once, found by set operations (in C)
+        words: set[str] = set()
+        for text in texts:
+            words.update(text.split())
+        out.update(itertools.chain.from_iterable(map(marked_words, words)))
+        return out
     seen: set[str] = set()
     for text in texts:
         for word in text.split():
