@@ -13,8 +13,12 @@ import pytest
 from bot.formats.seed import parse_article_file
 from bot.index import bm25
 from bot.index.bm25 import K1, B, BM25Index, DocRanges, Segment, SegmentBuilder
-from bot.index.build import accented_syllables
+from bot.index.build import accented_syllables, build_knowledge
+from bot.index.facts import PackedFacts
+from bot.index.snapshot import Snapshot
+from bot.index.stored import FactRow
 from bot.resources import bundled_knowledge_dir
+from bot.text.lexicon import Lexicon
 from bot.text.normalize import accented, token_pairs
 from bot.text.sentences import split_sentences
 
@@ -305,3 +309,33 @@ def test_postings_in_more_than_ten_thousand_chunks_read_back_in_order(monkeypatc
     again = Segment.from_blobs(blobs)
     assert np.array_equal(again.doc_ids, segment.doc_ids)
     assert np.array_equal(again.tfs, segment.tfs)
+
+
+def test_packed_facts_give_back_the_rows_appended() -> None:
+    rows = [
+        FactRow(7, 3, 0, "title", "Phiên họp thứ bảy của Ban Chỉ đạo", "phien hop thu bay cua ban chi dao", 0),
+        FactRow(8, 3, 1, "caption", "", "", 0),
+        FactRow(9, 3, 2, "body", "Tỷ lệ đạt 87,36% — “một cửa” 🙂", "ty le dat 87,36 phan tram mot cua", 5),
+        FactRow(10, 4, 2, "body", "x" * 5000, "x" * 5000, 31),
+    ]
+    packed = PackedFacts(first=7)
+    for row in rows:
+        packed.append(row)
+    assert len(packed) == 4
+    assert list(packed) == rows
+    assert [packed[i] for i in range(4)] == rows
+    assert packed[-1] == rows[-1]
+    with pytest.raises(IndexError):
+        packed[4]
+    with pytest.raises(ValueError, match="fact 12 appended where fact 11 belongs"):
+        packed.append(FactRow(12, 4, 3, "body", "a", "a", 0))
+
+
+def test_a_full_build_keeps_its_facts_packed_into_the_snapshot() -> None:
+    seed = parse_article_file(next(bundled_knowledge_dir().glob("*.txt")))
+    data = build_knowledge([(seed, "seed.txt")], Lexicon())
+    assert isinstance(data.facts, PackedFacts)
+    snapshot = Snapshot.from_data(data)
+    assert snapshot.facts is data.facts  # not turned into a list of rows
+    assert [f.id for f in snapshot.facts] == list(range(len(data.facts)))
+    assert snapshot.facts[0].text == seed.title

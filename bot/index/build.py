@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from bot.formats.seed import article_facts
 from bot.index.bm25 import Segment, SegmentBuilder
+from bot.index.facts import PackedFacts
 from bot.index.stored import DEAD_DF, INDEX_FORMAT, FactRow, KnowledgeData, dumps_df, dumps_names
 from bot.models import Article, ArticleRow, FactKind
 from bot.text.analysis import capitalised_names, fact_features, place_names, text_phrases
@@ -114,7 +115,7 @@ class PartBuilder:
     article_segment_docs: int | None = ARTICLE_SEGMENT_DOCS
     articles: list[ArticleRow] = field(default_factory=list)
     paragraphs: list[tuple[str, ...]] = field(default_factory=list)
-    facts: list[FactRow] = field(default_factory=list)
+    facts: PackedFacts = field(init=False)  # from first_fact on
     fact_segments: list[Segment] = field(default_factory=list)
     article_segments: list[Segment] = field(default_factory=list)
     # Capitalised names (folded) -> the articles that mention them.
@@ -126,6 +127,7 @@ class PartBuilder:
     word_pairs: dict[str, list[tuple[str, str]]] | None = None
 
     def __post_init__(self) -> None:
+        self.facts = PackedFacts(self.first_fact)
         self._fact_builder = SegmentBuilder(self.first_fact, FACT_COLUMNS)
         self._article_builder = SegmentBuilder(self.first_article)
 

@@ -8,10 +8,15 @@ Removed facts read as :func:`removed_fact` placeholders; ids are never reused.
 from __future__ import annotations
 
 from abc import abstractmethod
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
 from bot.index.stored import FactRow
+from bot.models import FactKind
+
+_KINDS = tuple(kind.value for kind in FactKind)
+_KIND_CODES = {kind: code for code, kind in enumerate(_KINDS)}
 
 
 def removed_fact(fact_id: int, article_id: int) -> FactRow:
@@ -76,6 +81,49 @@ class FactList(FactTable):
 
     def __iter__(self) -> Iterator[FactRow]:
         return iter(self._rows)
+
+
+class PackedFacts(FactTable):
+    """Facts as a build makes them, held compactly: both texts of every fact UTF-8 encoded end to
+    end in one buffer each, its numbers in arrays; a row is decoded when read.
+
+    A build holds every fact until it is stored: as :class:`FactRow` objects a million of them
+    took about 675 MB, packed about 380 MB. Facts are appended in id order from ``first``; the
+    i-th is ``self[i]`` (a full build's start at 0, so that is its id).
+    """
+
+    def __init__(self, first: int = 0) -> None:
+        self.first = first
+        self._numbers = array("q")  # article id, position, features, kind: four a fact
+        self._text = bytearray()
+        self._folded = bytearray()
+        self._ends = array("q")  # where each fact's text and folded text end: two a fact
+
+    def append(self, row: FactRow) -> None:
+        if row.id != self.first + len(self):
+            raise ValueError(f"fact {row.id} appended where fact {self.first + len(self)} belongs")
+        self._numbers.extend((row.article_id, row.position, row.features, _KIND_CODES[row.kind]))
+        self._text += row.text.encode("utf-8")
+        self._folded += row.folded.encode("utf-8")
+        self._ends.extend((len(self._text), len(self._folded)))
+
+    def __len__(self) -> int:
+        return len(self._ends) // 2
+
+    def row(self, fact_id: int) -> FactRow:
+        """The ``fact_id``-th fact appended (its id is ``first + fact_id``)."""
+        i = fact_id
+        text_start, folded_start = (self._ends[2 * i - 2], self._ends[2 * i - 1]) if i else (0, 0)
+        article, position, features, kind = self._numbers[4 * i : 4 * i + 4]
+        return FactRow(
+            id=self.first + i,
+            article_id=article,
+            position=position,
+            kind=_KINDS[kind],
+            text=self._text[text_start : self._ends[2 * i]].decode("utf-8"),
+            folded=self._folded[folded_start : self._ends[2 * i + 1]].decode("utf-8"),
+            features=features,
+        )
 
 
 class Overlay(FactTable):

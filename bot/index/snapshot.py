@@ -184,6 +184,8 @@ class Snapshot:
         articles: Sequence[ArticleRow] = data.articles if data.article_heads is not None else list(data.articles)
         fact_article = (np.concatenate([s.columns["article"] for s in fact_segments])
                         if fact_segments else np.zeros(0, np.int32))  # fmt: skip
+        if facts is None and isinstance(data.facts, FactTable) and len(data.facts) == n_facts:
+            facts = data.facts  # a full build's (no gaps): kept as it is, not made into rows
         if facts is None:
             rows = list(data.facts)
             if len(rows) != n_facts:  # gaps: removed facts
