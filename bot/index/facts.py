@@ -59,7 +59,7 @@ class FactTable(Sequence[FactRow]):
 
 
 class FactList(FactTable):
-    """Facts held in memory (a build's, or small knowledge bases')."""
+    """Facts held in memory as rows (stored knowledge read back whole; a build keeps :class:`PackedFacts`)."""
 
     def __init__(self, rows: Iterable[FactRow]) -> None:
         self._rows = list(rows)
