@@ -23,6 +23,8 @@ from tests.support.services import ServiceFactory
     "question",
     [
         "Phiên họp thứ tám của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",  # the seed: 7th
+        "Phiên họp thứ 9 của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",  # in digits
+        "phien hop thu chin ban chi dao cai cach hanh chinh dien ra ngay nao",  # without diacritics
         "Gia Lai có bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",  # a province the articles never name
         "Bộ Tư pháp có bao nhiêu TTHC trực tuyến?",  # a ministry the articles never name
         "Chủ tịch UBND tỉnh Kon Tum là ai?",  # the seed names only the Vice-Chairman
@@ -43,6 +45,7 @@ async def test_a_name_the_articles_do_not_match_is_declined_as_a_mismatch(
     "question",
     [
         "Phiên họp thứ bảy của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",
+        "Phiên họp thứ 7 của Ban Chỉ đạo cải cách hành chính của Chính phủ diễn ra khi nào?",  # "thứ bảy" in digits
         "bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",
     ],
 )
@@ -250,3 +253,21 @@ async def test_an_english_word_spelt_like_a_vietnamese_syllable_matches_nothing(
     )
     assert {"dong", "euro", "to"} <= plan.foreign
     assert not {"vietcombank", "2024"} & plan.foreign
+
+
+@pytest.mark.parametrize(
+    ("question", "ordinals", "numbers"),
+    [
+        ("Phiên họp thứ 10 diễn ra ở đâu?", (("thu_10", "thu_muoi"),), ()),  # "10" is the ordinal's, not a figure
+        ("sê-ri thứ mười có ai mới?", (("thu_muoi", "thu_10"),), ()),
+        ("Phiên họp thứ 3 có hơn 25 tỉnh dự?", (("thu_3", "thu_ba"),), ("25",)),
+        ("Phiên họp thứ mười một diễn ra khi nào?", (("thu_muoi",),), ()),  # the eleventh is not the tenth
+        ("Phiên họp thứ 12 năm 2024", (("thu_12",),), ()),
+    ],
+)
+async def test_an_ordinal_stands_for_itself_in_words_and_in_digits(
+    seed_answers: SearchService, question: str, ordinals: tuple[tuple[str, ...], ...], numbers: tuple[str, ...]
+) -> None:
+    searcher = Searcher(seed_answers.snapshot)
+    q = searcher._question(searcher.plan(question))
+    assert (q.ordinals, q.numbers) == (ordinals, numbers)

@@ -147,7 +147,25 @@ def _named_opening(text: str) -> bool:
     return len(words) > 1 and words[1][:1].isupper()
 
 
-_ORDINAL_WORDS = frozenset("nhat hai ba tu nam sau bay tam chin muoi".split())
+# An ordinal is written in words or digits ("thứ mười", "thứ 10"): each form stands for the other.
+_ORDINAL_DIGITS = {word: str(n) for n, word in enumerate("nhat hai ba tu nam sau bay tam chin muoi".split(), start=1)}
+_ORDINAL_WORDS = frozenset(_ORDINAL_DIGITS)
+_ORDINAL_BY_DIGITS = {digits: word for word, digits in _ORDINAL_DIGITS.items()}
+# Number words that continue an ordinal ("thứ mười một": the eleventh, not the tenth).
+_NUMBER_WORDS = frozenset("mot hai ba bon tu lam nam sau bay tam chin muoi".split())
+
+
+def _ordinal_forms(toks: Sequence[str], at: int) -> tuple[str, ...]:
+    """The index terms of the ordinal "thứ X" at ``toks[at]``: as written, then in digits or in words
+    (one to ten; "thứ mười một" keeps its one form)."""
+    word = toks[at + 1]
+    written = f"thu_{word}"
+    if toks[at + 2 : at + 3] and toks[at + 2] in _NUMBER_WORDS:
+        return (written,)
+    other = _ORDINAL_DIGITS.get(word) or _ORDINAL_BY_DIGITS.get(word)
+    return (written, f"thu_{other}") if other else (written,)
+
+
 _YEAR = re.compile(r"^(1[0-9]\d\d|20\d\d)$")
 _COL = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _NO_FEATURES = dict.fromkeys(CANDIDATE_FEATURES, 0.0)
@@ -208,7 +226,7 @@ class _Question:
     tokens: frozenset[str]  # every folded syllable the user typed (with full forms)
     pairs: frozenset[str]  # the user's adjacent content syllable pairs, as index terms
     years: tuple[str, ...]
-    ordinals: tuple[str, ...]  # "thu_tam"
+    ordinals: tuple[tuple[str, ...], ...]  # each ordinal's forms, as typed first: ("thu_tam", "thu_8")
     numbers: tuple[str, ...]  # other numbers the user typed
     intent: int
     focus: frozenset[str]  # unit terms of the predicate after "ai"
@@ -403,15 +421,14 @@ class Searcher:
         content = set(plan.content)
         toks = [t for p in plan.base for t in p]
         pairs = {f"{a}_{b}" for p in plan.base for a, b in itertools.pairwise(p) if a in content and b in content}
-        ordinals = tuple(
-            dict.fromkeys(
-                f"thu_{b}" for p in plan.base for a, b in itertools.pairwise(p)
-                if a == "thu" and (b in _ORDINAL_WORDS or b.isdigit())
-            )
-        )  # fmt: skip
+        ordinals = tuple(dict.fromkeys(_ordinal_forms(p, i) for p in plan.base for i in range(len(p) - 1)
+                                       if p[i] == "thu" and (p[i + 1] in _ORDINAL_WORDS or p[i + 1].isdigit())))  # fmt: skip
         years = tuple(dict.fromkeys(t for t in toks if _YEAR.match(t)))
-        # Numbers of two characters or more ("thứ 8" is an ordinal; a lone "5" or "1" is too often noise).
-        numbers = tuple(dict.fromkeys(t for t in toks if t[:1].isdigit() and len(t) > 1 and t not in years))
+        # Numbers of two characters or more ("thứ 8" is an ordinal; a lone "5" or "1" is too often noise),
+        # not an ordinal's digits: the ordinal stands for them, in words or digits.
+        ordinal_digits = {form[4:] for forms in ordinals for form in forms}
+        numbers = tuple(dict.fromkeys(t for t in toks if t[:1].isdigit() and len(t) > 1
+                                      and t not in years and t not in ordinal_digits))  # fmt: skip
         return _Question(
             units=units,
             total=sum(u.weight for u in units),
@@ -587,7 +604,9 @@ class Searcher:
             if not v["year_in_fact"]:
                 v["year_other_in_fact"] = float(any(_YEAR.match(t) for t in fact_tokens))
         if q.ordinals:
-            v["ordinal_conflict"] = float(any(article not in in_article[o] for o in q.ordinals))
+            v["ordinal_conflict"] = float(
+                any(all(article not in in_article[form] for form in forms) for forms in q.ordinals)
+            )
         if q.numbers:
             v["number_conflict"] = float(any(article not in in_article[n] for n in q.numbers))
         for (intent, wanted), kind in zip(_WANTS, ("number", "date", "person", "org", "place"), strict=True):
@@ -642,7 +661,7 @@ class Searcher:
         cand_articles = np.unique(snap.fact_article[cand_ids])
         in_article = {
             term: frozenset(cand_articles[snap.article_index.holding(term, cand_articles)].tolist())
-            for term in (*(u.term for u in q.units), *q.years, *q.ordinals, *q.numbers)
+            for term in (*(u.term for u in q.units), *q.years, *itertools.chain(*q.ordinals), *q.numbers)
         }
         local = self._local_idf(q, cand_articles)
         rows: list[list[float]] = []
@@ -804,10 +823,11 @@ class Searcher:
 
     @classmethod
     def verdict(cls, ranking: Ranking, model: RankModel) -> Reason | None:
-        """Answer (None) or decline, and why: the decline model's threshold, and one rule."""
+        """Answer (None) or decline, and why: the decline model's threshold, and two rules."""
         best = ranking.candidates[0]
-        if best.feature("place_absent"):
-            # A province's question is never answered from an article that does not name it.
+        if best.feature("place_absent") or best.feature("ordinal_conflict"):
+            # A province's question is never answered from an article that does not name it, nor a
+            # question about "the ninth meeting" from one that names no ninth, in words or digits.
             return Reason.ENTITY_MISMATCH
         if ranking.answer_probability < model.threshold:
             return cls.decline_reason(best)
