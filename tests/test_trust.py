@@ -268,6 +268,7 @@ async def test_an_english_word_spelt_like_a_vietnamese_syllable_matches_nothing(
 async def test_an_ordinal_stands_for_itself_in_words_and_in_digits(
     seed_answers: SearchService, question: str, ordinals: tuple[tuple[str, ...], ...], numbers: tuple[str, ...]
 ) -> None:
+    assert seed_answers.snapshot is not None
     searcher = Searcher(seed_answers.snapshot)
     q = searcher._question(searcher.plan(question))
     assert (q.ordinals, q.numbers) == (ordinals, numbers)
