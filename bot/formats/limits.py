@@ -37,7 +37,7 @@ def article_problem(article: Article) -> str | None:
     """Why ``article`` is too big to index, or None.
 
     The sentences are counted only when a cheap upper bound on their number is over the limit:
-    splitting every article here as well as in the build was a twelfth of a build's time.
+    splitting every article here as well as in the build was about 5% of a build's time.
     """
     chars = article_size(article)
     if chars > MAX_ARTICLE_CHARS:
