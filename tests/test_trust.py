@@ -263,6 +263,10 @@ async def test_an_english_word_spelt_like_a_vietnamese_syllable_matches_nothing(
         ("Phiên họp thứ 3 có hơn 25 tỉnh dự?", (("thu_3", "thu_ba"),), ("25",)),
         ("Phiên họp thứ mười một diễn ra khi nào?", (("thu_muoi",),), ()),  # the eleventh is not the tenth
         ("Phiên họp thứ 12 năm 2024", (("thu_12",),), ()),
+        ("Người chỉ huy thứ hai sau ông là ai?", (("thu_hai", "thu_2"),), ()),  # "sau" is "after", not "sáu"
+        ("Đại hội thứ hai mươi diễn ra khi nào?", (("thu_hai",),), ()),  # the twentieth is not the second
+        ("Bộ phận một cửa làm việc vào thứ Bảy không?", (), ()),  # a weekday, not the seventh
+        ("kết quả xổ số thứ 7 tuần này", (), ()),
     ],
 )
 async def test_an_ordinal_stands_for_itself_in_words_and_in_digits(

@@ -151,16 +151,36 @@ def _named_opening(text: str) -> bool:
 _ORDINAL_DIGITS = {word: str(n) for n, word in enumerate("nhat hai ba tu nam sau bay tam chin muoi".split(), start=1)}
 _ORDINAL_WORDS = frozenset(_ORDINAL_DIGITS)
 _ORDINAL_BY_DIGITS = {digits: word for word, digits in _ORDINAL_DIGITS.items()}
-# Number words that continue an ordinal ("thứ mười một": the eleventh, not the tenth).
-_NUMBER_WORDS = frozenset("mot hai ba bon tu lam nam sau bay tam chin muoi".split())
+# Number words after "mười" make a larger ordinal ("thứ mười một": the eleventh, not the tenth), as do
+# "mươi", "trăm", "nghìn" after any ("thứ hai mươi"). ("sau" after "thứ hai" is "after", not "sáu".)
+_UNITS_AFTER_TEN = frozenset("mot hai ba bon tu lam nam sau bay tam chin".split())
+_LARGER = frozenset("muoi tram nghin ngan".split())
+# "thứ hai" … "thứ bảy" (or 2 … 7) are also weekdays: after these words, or before "tuần" / "hằng
+# (tuần)", they name a day ("vào thứ Hai", "chiều thứ 7", "thứ bảy tuần này"), not an ordinal.
+_WEEKDAYS = frozenset("hai ba tu nam sau bay 2 3 4 5 6 7".split())
+_WEEKDAY_BEFORE = frozenset("vao sang chieu toi trua hom dem moi".split())
+_WEEKDAY_AFTER = frozenset("tuan hang".split())
+
+
+def _is_ordinal(toks: Sequence[str], at: int) -> bool:
+    """Whether ``toks[at]`` ("thu") opens an ordinal "thứ X" (not a weekday)."""
+    word = toks[at + 1] if at + 1 < len(toks) else ""
+    if toks[at] != "thu" or not (word in _ORDINAL_WORDS or word.isdigit()):
+        return False
+    if word in _WEEKDAYS:
+        before = toks[at - 1] if at > 0 else ""
+        after = toks[at + 2] if at + 2 < len(toks) else ""
+        return before not in _WEEKDAY_BEFORE and after not in _WEEKDAY_AFTER
+    return True
 
 
 def _ordinal_forms(toks: Sequence[str], at: int) -> tuple[str, ...]:
     """The index terms of the ordinal "thứ X" at ``toks[at]``: as written, then in digits or in words
-    (one to ten; "thứ mười một" keeps its one form)."""
+    (one to ten; a larger one written in words keeps its one form)."""
     word = toks[at + 1]
     written = f"thu_{word}"
-    if toks[at + 2 : at + 3] and toks[at + 2] in _NUMBER_WORDS:
+    after = toks[at + 2] if at + 2 < len(toks) else ""
+    if after in _LARGER or (word == "muoi" and after in _UNITS_AFTER_TEN):
         return (written,)
     other = _ORDINAL_DIGITS.get(word) or _ORDINAL_BY_DIGITS.get(word)
     return (written, f"thu_{other}") if other else (written,)
@@ -421,8 +441,9 @@ class Searcher:
         content = set(plan.content)
         toks = [t for p in plan.base for t in p]
         pairs = {f"{a}_{b}" for p in plan.base for a, b in itertools.pairwise(p) if a in content and b in content}
-        ordinals = tuple(dict.fromkeys(_ordinal_forms(p, i) for p in plan.base for i in range(len(p) - 1)
-                                       if p[i] == "thu" and (p[i + 1] in _ORDINAL_WORDS or p[i + 1].isdigit())))  # fmt: skip
+        ordinals = tuple(
+            dict.fromkeys(_ordinal_forms(p, i) for p in plan.base for i in range(len(p) - 1) if _is_ordinal(p, i))
+        )
         years = tuple(dict.fromkeys(t for t in toks if _YEAR.match(t)))
         # Numbers of two characters or more ("thứ 8" is an ordinal; a lone "5" or "1" is too often noise),
         # not an ordinal's digits: the ordinal stands for them, in words or digits.
