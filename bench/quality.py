@@ -10,6 +10,7 @@ reader sees where the answers go wrong, not only how often.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import re
 import time
@@ -221,12 +222,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--near-copies", type=int, default=0, help="also load this many generated near-copy articles")
     ap.add_argument("--show", type=int, default=0, help="print up to this many misses per set")
     ap.add_argument("--by-article", action="store_true", help="print top1 per article")
+    ap.add_argument("--lower", action="store_true", help="also ask every question typed in lower case")
     args = ap.parse_args(argv)
     results: list[SetResult] = []
     for s in by_name(args.sets.split(",") if args.sets else None):
         snap = build_snapshot(s.article_files(), near_copies=args.near_copies)
-        r = evaluate(s.name, snap, s.load(), examples=args.show)
+        questions = s.load()
+        r = evaluate(s.name, snap, questions, examples=args.show)
         results.append(r)
+        if args.lower:  # as typed on a phone: no capitals to find names by
+            low = [dataclasses.replace(q, q=q.q.lower()) for q in questions]
+            results.append(evaluate(f"{s.name}-lower", snap, low))
         print(f"{s.name}: {len(snap.articles)} articles, {len(snap.facts)} facts; {s.about}", flush=True)
         for line in r.examples:
             print("   ", line)

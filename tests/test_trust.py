@@ -14,7 +14,7 @@ from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher, levels_of, posts_of, slot_conflict
 from bot.service import SearchService
 from bot.text.analysis import Feature, Intent, body_names, fact_features, plan_query, question_intent
-from bot.text.lexicon import load_lexicon
+from bot.text.lexicon import Lexicon, LexiconError, load_lexicon
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
 
@@ -27,6 +27,8 @@ from tests.support.services import ServiceFactory
         "phien hop thu chin ban chi dao cai cach hanh chinh dien ra ngay nao",  # without diacritics
         "Gia Lai có bao nhiêu phần trăm TTHC được cung cấp trực tuyến?",  # a province the articles never name
         "Bộ Tư pháp có bao nhiêu TTHC trực tuyến?",  # a ministry the articles never name
+        "bộ tư pháp có bao nhiêu tthc trực tuyến?",  # the same typed in lower case: no capitals to go by
+        "bo tu phap co bao nhieu tthc truc tuyen",  # and without diacritics
         "Chủ tịch UBND tỉnh Kon Tum là ai?",  # the seed names only the Vice-Chairman
         "ai là bộ trưởng bộ nội vụ",  # the seed names the Prime Minister and a Vice-Chairman, no minister
         "Chủ tịch UBND tỉnh Kon Tum tên là gì?",  # asked for by name: still only the Vice-Chairman
@@ -276,3 +278,61 @@ async def test_an_ordinal_stands_for_itself_in_words_and_in_digits(
     searcher = Searcher(seed_answers.snapshot)
     q = searcher._question(searcher.plan(question))
     assert (q.ordinals, q.numbers) == (ordinals, numbers)
+
+
+@pytest.mark.parametrize(
+    ("question", "body"),
+    [
+        ("bộ tư pháp có bao nhiêu tthc trực tuyến?", ("bo", "tu", "phap")),
+        ("so noi vu tinh gia lai tiep nhan bao nhieu ho so", ("so", "noi", "vu")),
+        ("bo giao duc va dao tao cat giam bao nhieu thu tuc", ("bo", "giao", "duc", "va", "dao", "tao")),
+        ("SỞ TÀI CHÍNH công khai gì?", ("so", "tai", "chinh")),
+    ],
+)
+def test_a_listed_body_is_a_name_of_the_question_in_any_case(question: str, body: tuple[str, ...]) -> None:
+    plan = plan_query(question, load_lexicon(bundled_knowledge_dir()))
+    assert body in plan.entities
+
+
+def test_a_capitalised_body_is_counted_once_and_everyday_bo_is_no_body() -> None:
+    lexicon = load_lexicon(bundled_knowledge_dir())
+    assert plan_query("Bộ Tư pháp có bao nhiêu TTHC?", lexicon).entities == [("bo", "tu", "phap")]
+    # "Bộ Giáo dục" (what capitals give) is part of the listed "Bộ Giáo dục và Đào tạo": one name, not two.
+    assert len(plan_query("Bộ Giáo dục và Đào tạo cắt giảm gì?", lexicon).entities) == 1
+    assert plan_query("bộ phận một cửa tiếp nhận bao nhiêu hồ sơ", lexicon).entities == []
+
+
+def test_a_bodies_file_in_the_knowledge_folder_adds_to_the_bundled_list(tmp_path: Path) -> None:
+    (tmp_path / "bodies.toml").write_text('[bodies]\nnames = ["Sở Ngoại vụ Đặc biệt"]\n', encoding="utf-8")
+    lexicon = load_lexicon(bundled_knowledge_dir(), tmp_path)
+    assert ("so", "ngoai", "vu", "dac", "biet") in plan_query("so ngoai vu dac biet o dau", lexicon).entities
+    assert Lexicon.from_dict(lexicon.to_dict()).bodies.entries == lexicon.bodies.entries  # stored with the index
+    (tmp_path / "bodies.toml").write_text("[bodies]\nnames = 3\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="bodies"):
+        load_lexicon(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("Phó Chủ tịch UBND tỉnh Kon Tm là ai?", "Nguyễn Ngọc Sâm"),  # "Kon Tm": one letter short
+        ("Pho Chu tich UBND tinh Kon Tuum la ai?", "Nguyễn Ngọc Sâm"),
+    ],
+)
+async def test_a_name_with_a_typo_is_read_as_the_name_the_articles_use(
+    seed_answers: SearchService, question: str, expect: str
+) -> None:
+    answer = await seed_answers.ask(question)
+    assert answer.answered, answer.reason
+    assert expect in answer.results[0].text
+
+
+async def test_a_name_no_article_uses_stays_as_typed(seed_answers: SearchService) -> None:
+    snapshot = seed_answers.snapshot
+    assert snapshot is not None
+    searcher = Searcher(snapshot)
+    assert ("kon", "tum") in searcher.plan("Phó Chủ tịch UBND tỉnh Kon Tm là ai?").entities
+    # "Gia Lay" repaired is "Gia Lai", which the seed never names: the name stays as the user wrote it.
+    assert ("gia", "lay") in searcher.plan("Gia Lay có bao nhiêu TTHC trực tuyến?").entities
+    answer = await seed_answers.ask("Gia Lay có bao nhiêu TTHC trực tuyến?")
+    assert answer.answered is False

@@ -25,7 +25,9 @@ from bot.index.bm25 import PostingStore, Segment
 from bot.models import ArticleRow
 
 # Bump when the stored index or lexicon format changes: older databases are then rebuilt on open.
-INDEX_FORMAT = "9"  # 9: terms in sorted order, postings in chunks (read in place when opened lazily)
+# 9: terms in sorted order, postings in chunks (read in place when opened lazily); 10: the stored
+# lexicon lists public bodies (bodies.toml), which questions find in any case.
+INDEX_FORMAT = "10"
 FACT_INDEX = "fact"
 ARTICLE_INDEX = "article"
 # Meta entries: the documents of each index that are dead, and their postings per term.

@@ -328,13 +328,18 @@ class Searcher:
         real word ("vàng" is not a typo of "văn").
         """
         vocab = self.snap.fact_index
-        # A name the user wrote ("Gia Lai", "Trevor Martin") is what they ask about, not a typo.
-        names = {t for name in plan.entities for t in name}
         repaired = dict(plan.repaired)
+        entities = [self._repaired_name(name, repaired) for name in plan.entities]
+        # A name the user wrote ("Gia Lai", "Trevor Martin") is what they ask about, not a typo;
+        # unless one syllable of it, repaired, makes a name the articles use ("Đà Nẵg": "Đà Nẵng").
+        names = {t for name in entities for t in name}
         fixed: list[tuple[str, ...]] = []
         for phrase in plan.phrases:
             out = list(phrase)
             for i, tok in enumerate(phrase):
+                if tok in repaired:  # a name's syllable, repaired above
+                    out[i] = repaired[tok]
+                    continue
                 if tok in vocab or tok[:1].isdigit() or len(tok) < 2 or tok in names:
                     continue
                 for cand in self._closest(tok):
@@ -353,7 +358,23 @@ class Searcher:
             content=list(dict.fromkeys(repaired.get(t, t) for t in plan.content)),
             accented=accented,
             repaired=repaired,
+            entities=entities,
         )
+
+    def _repaired_name(self, name: tuple[str, ...], repaired: dict[str, str]) -> tuple[str, ...]:
+        """``name``, or the known name one typo away: a name with one syllable the index has never
+        seen, which repaired makes a name the articles use (recorded in ``repaired``)."""
+        vocab = self.snap.fact_index
+        unknown = [i for i, tok in enumerate(name) if tok not in vocab and not tok[:1].isdigit()]
+        if len(unknown) != 1 or len(name) < 2 or len(name[unknown[0]]) < 2:
+            return name
+        at = unknown[0]
+        for cand in self._closest(name[at]):
+            fixed = (*name[:at], cand, *name[at + 1 :])
+            if " ".join(fixed) in self.snap.names:
+                repaired[name[at]] = cand
+                return fixed
+        return name
 
     def _closest(self, tok: str) -> list[str]:
         """Known syllables one edit away (two for long ones), most frequent first."""

@@ -297,7 +297,7 @@ def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
         soft=soft - {"huyen", "tinh", "xa"},
         focus=focus - STOPWORDS if intent & Intent.WHO else set(),
         alternatives=alternatives,
-        entities=list(dict.fromkeys([*capitalised_names(text, lexicon), *place_names(toks, lexicon)])),
+        entities=question_entities(text, toks, lexicon),
         folded=folded,
         base=base,
         untranslated=untranslated,
@@ -345,6 +345,30 @@ _TITLE_WORDS = frozenset(
 def place_names(toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
     """Known place names in a folded token run, written in any case or without diacritics."""
     return [tuple(toks[start:end]) for start, end, _ in lexicon.places.find(toks)]
+
+
+def listed_bodies(toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
+    """The lexicon's public bodies in a folded token run, written in any case or without diacritics."""
+    return [tuple(toks[start:end]) for start, end, _ in lexicon.bodies.find(toks)]
+
+
+def within_name(part: Phrase, whole: Phrase) -> bool:
+    """Whether ``part`` is a run of consecutive syllables of ``whole``."""
+    return f" {' '.join(part)} " in f" {' '.join(whole)} "
+
+
+def question_entities(text: str, toks: Sequence[str], lexicon: Lexicon) -> list[Phrase]:
+    """The names a question gives: capitalised names, places, and listed bodies in any case.
+
+    A listed body the capitalised names already give (or a part of it: "Bộ Giáo dục" of "Bộ Giáo
+    dục và Đào tạo") is not counted twice: typed in lower case ("bo tu phap"), it is the only
+    sign that the question names one.
+    """
+    names = [*capitalised_names(text, lexicon), *place_names(toks, lexicon)]
+    for body in listed_bodies(toks, lexicon):
+        if not any(within_name(name, body) or within_name(body, name) for name in names):
+            names.append(body)
+    return list(dict.fromkeys(names))
 
 
 # A ministry, department or office named by its field: "Bộ Tư pháp", "Sở Nội vụ", "Văn phòng Chính phủ".

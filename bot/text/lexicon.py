@@ -20,6 +20,7 @@ ABBREVIATIONS_FILE = "abbreviations.toml"
 GLOSSARY_FILE = "glossary_en.toml"
 SYNONYMS_FILE = "synonyms.toml"
 PLACES_FILE = "places.toml"
+BODIES_FILE = "bodies.toml"
 
 Phrase = tuple[str, ...]
 
@@ -138,6 +139,8 @@ class Lexicon:
     synonyms: PhraseTable = field(default_factory=PhraseTable)
     # Place names (each maps to itself): found in any case, with or without diacritics.
     places: PhraseTable = field(default_factory=PhraseTable)
+    # Public bodies named by their field ("Bộ Tư pháp", "Sở Nội vụ"): found in any case, with or without diacritics.
+    bodies: PhraseTable = field(default_factory=PhraseTable)
 
     def expansions(self, toks: Sequence[str]) -> list[Phrase]:
         """Full forms of the abbreviations in ``toks``, to be indexed beside them.
@@ -189,6 +192,7 @@ class Lexicon:
             "glossary": self.english.to_json(),
             "synonyms": self.synonyms.to_json(),
             "places": self.places.to_json(),
+            "bodies": self.bodies.to_json(),
         }
 
     @classmethod
@@ -198,6 +202,7 @@ class Lexicon:
             english=PhraseTable.from_json(data.get("glossary", {})),
             synonyms=PhraseTable.from_json(data.get("synonyms", {})),
             places=PhraseTable.from_json(data.get("places", {})),
+            bodies=PhraseTable.from_json(data.get("bodies", {})),
         )
 
 
@@ -214,15 +219,16 @@ def _read_table(path: Path, section: str) -> PhraseTable:
     return PhraseTable.from_mapping(table)
 
 
-def _read_places(path: Path) -> PhraseTable:
+def _read_names(path: Path, section: str) -> PhraseTable:
+    """A ``[section] names = [...]`` list of names, each mapping to itself."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LexiconError(f"{path}: {exc}") from None
-    table = data.get("places")
+    table = data.get(section)
     names = table.get("names") if isinstance(table, dict) else None
     if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
-        raise LexiconError(f'{path}: expected [places] names = ["...", ...]')
+        raise LexiconError(f'{path}: expected [{section}] names = ["...", ...]')
     return PhraseTable.from_mapping({n: [n] for n in names})
 
 
@@ -249,13 +255,16 @@ def load_lexicon(*folders: Path) -> Lexicon:
     english = PhraseTable()
     synonyms = PhraseTable()
     places = PhraseTable()
+    bodies = PhraseTable()
     for folder in folders:
         if (folder / PLACES_FILE).is_file():
-            places = places.merged(_read_places(folder / PLACES_FILE))
+            places = places.merged(_read_names(folder / PLACES_FILE, "places"))
+        if (folder / BODIES_FILE).is_file():
+            bodies = bodies.merged(_read_names(folder / BODIES_FILE, "bodies"))
         if (folder / SYNONYMS_FILE).is_file():
             synonyms = synonyms.merged(_read_groups(folder / SYNONYMS_FILE))
         if (folder / ABBREVIATIONS_FILE).is_file():
             abbreviations = abbreviations.merged(_read_table(folder / ABBREVIATIONS_FILE, "abbreviations"))
         if (folder / GLOSSARY_FILE).is_file():
             english = english.merged(_read_table(folder / GLOSSARY_FILE, "glossary"))
-    return Lexicon(abbreviations=abbreviations, english=english, synonyms=synonyms, places=places)
+    return Lexicon(abbreviations=abbreviations, english=english, synonyms=synonyms, places=places, bodies=bodies)
