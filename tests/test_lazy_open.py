@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.evalsets import by_name
 from bot.formats.loader import load_files, load_folder
 from bot.index import bm25
 from bot.index.bm25 import ArrayPostings, SegmentBuilder, SortedVocab
 from bot.index.snapshot import Snapshot
-from bot.index.stored import StoredNames, dumps_names, load_names
+from bot.index.stored import StoredNames, dumps_names, load_names, mentions
 from bot.models import Article
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher
@@ -200,4 +202,11 @@ def test_stored_names_read_as_the_names_they_were_written_from() -> None:
         assert stored.get(absent) is None
         assert absent not in stored
     assert dict(StoredNames("")) == {}
-    assert dict(load_names('{"ha noi": [2, 3]}')) == {"ha noi": (2, 3)}  # an older index's JSON
+    assert dict(load_names('{"ha noi": [3, 2]}')) == {"ha noi": (2, 3)}  # an older index's JSON, ids in order
+
+
+@given(ids=st.sets(st.integers(0, 60), max_size=30), article=st.integers(-2, 62))
+def test_a_name_mentions_an_article_when_its_ids_hold_it(ids: set[int], article: int) -> None:
+    stored = StoredNames(dumps_names({"ban chi dao": ids}))
+    held = stored.get("ban chi dao", ())
+    assert mentions(held, article) == (article in ids)

@@ -95,8 +95,15 @@ def dumps_names(names: Mapping[str, Iterable[int]]) -> str:
 def load_names(text: str) -> Mapping[str, tuple[int, ...]]:
     """The stored names; an index of an older format (served read-only as it is) has them as JSON."""
     if text.startswith("{"):
-        return {k: tuple(v) for k, v in json.loads(text).items()}
+        return {k: tuple(sorted(v)) for k, v in json.loads(text).items()}
     return StoredNames(text)
+
+
+def mentions(ids: Sequence[int], article: int) -> bool:
+    """Whether ``article`` is among a name's article ids (ascending, as the names map keeps them):
+    a binary search, as a common name ("Ban Chỉ đạo") is mentioned by thousands of articles."""
+    at = bisect.bisect_left(ids, article)
+    return at < len(ids) and ids[at] == article
 
 
 _UNSEEN = object()

@@ -33,7 +33,7 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from bot.index.bm25 import DocRanges, top_k
 from bot.index.snapshot import Snapshot
-from bot.index.stored import FactRow
+from bot.index.stored import FactRow, mentions
 from bot.messages import MAX_QUESTION_CHARS
 from bot.models import Answer, Reason, SearchResult
 from bot.search.ranking import (
@@ -591,7 +591,7 @@ class Searcher:
             mentioned_in = snap.names.get(" ".join(name))
             pairs = [f"{a}_{b}" for a, b in itertools.pairwise(name)]
             if mentioned_in is not None:
-                known, here = True, article in mentioned_in
+                known, here = True, mentions(mentioned_in, article)
             else:  # never capitalised in the articles: fall back to the words themselves
                 known = all(p in art_index for p in pairs)
                 here = known and all(art_index.contains(p, article) for p in pairs)
@@ -638,7 +638,7 @@ class Searcher:
             "names_here": names[0],
             "names_elsewhere": names[1],
             "names_unknown": names[2],
-            "place_absent": float(any(article not in snap.names.get(place, ()) for place in q.places)),
+            "place_absent": float(any(not mentions(snap.names.get(place, ()), article) for place in q.places)),
         }
         if q.years:
             v["year_in_fact"] = float(any(y in fact_terms for y in q.years))
