@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 from bench.corpus import more_articles
 from bench.quality import Reply, score
 from bench.questions import Question, load
+from bot.allocator import keep_freed_memory
 from bot.formats.seed import parse_article_file
 from bot.models import FactKind
 from bot.service import SearchService
@@ -237,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--naive-questions", type=int, default=0,
                     help="time the naive scan on about this many of the questions (every k-th; 0: all)")  # fmt: skip
     args = ap.parse_args(argv)
+    keep_freed_memory()  # as `cchc-bot run` and `ask` do (bot/cli.py)
     result = asyncio.run(
         measure(args.knowledge, args.db, load(args.questions), args.repeats, args.facts_out, args.naive_questions)
     )

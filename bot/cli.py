@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from pydantic import ValidationError
 
+from bot.allocator import keep_freed_memory
 from bot.config import Settings
 from bot.knowledge_dir import ensure_knowledge_dir
 from bot.messages import TOPIC_PROBLEMS
@@ -426,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             print(f"lỗi: không tạo được thư mục kiến thức {settings.knowledge_dir}: {exc}", file=sys.stderr)
             return EXIT_FAIL
+    if args.command in {"ask", "run"}:
+        keep_freed_memory()  # the answering processes: a question's arrays are reused by the next
     try:
         if args.command == "ask":
             return asyncio.run(_ask(settings, args))

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from bot.allocator import release_free_memory
 from bot.config import Settings
 from bot.formats.loader import LoadResult, Progress, load_files, load_folder
 from bot.formats.versions import change_of
-from bot.index.build import build_knowledge, release_free_memory
+from bot.index.build import build_knowledge
 from bot.index.snapshot import Snapshot
 from bot.index.stored import KnowledgeData, built_by_this_version
 from bot.index.update import apply_changes

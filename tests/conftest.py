@@ -34,7 +34,7 @@ hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Every index build ends with a full ``gc.collect()`` (bot.index.build.release_free_memory), which in
+    """Every index build ends with a full ``gc.collect()`` (bot.allocator.release_free_memory), which in
     this process walks everything pytest, hypothesis, PTB and the test modules allocated: about 0.1 s a
     build, hundreds of builds. Freezing what exists once collection is done keeps those objects out of
     every later collection; what the tests allocate is collected as before."""

@@ -8,8 +8,6 @@ runs it over just those articles.
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import itertools
 import json
 from collections import Counter
@@ -31,20 +29,6 @@ FACT_SEGMENT_DOCS = 100_000
 ARTICLE_SEGMENT_DOCS = 10_000
 # Per-fact columns of the fact index: its article's id, and 1 for a body sentence (an answer) else 0.
 FACT_COLUMNS = ("article", "answerable")
-
-
-def release_free_memory() -> None:
-    """Hand the heap the build freed back to the OS (glibc only; elsewhere a no-op).
-
-    A build leaves tens of MB of freed small objects in the C heap; without this the
-    reload's next step (writing to SQLite) stacks its own buffers on top of them.
-    """
-    gc.collect()
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: libc on Linux
-    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
-        return
-    trim(0)
 
 
 @dataclass(frozen=True, slots=True)
