@@ -15,6 +15,7 @@ import math
 import re
 import time
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -212,6 +213,18 @@ def error_table(results: Sequence[SetResult]) -> str:
     return "\n".join([head, *rows])
 
 
+# How people wrap a question in a chat: an address or a request before it, a particle after it.
+_BEFORE = ("Cho em hỏi ", "Ad ơi, cho mình hỏi ", "Xin hỏi ", "", "Mọi người cho hỏi ", "bot ơi ")
+_AFTER = (" ạ?", " vậy ạ", " nhé", " vậy", "", " ạ ad")
+
+
+def politely(q: Question) -> Question:
+    """``q`` wrapped as in a chat, the wrapper picked from the question's id (the same every run)."""
+    h = zlib.crc32(q.id.encode("utf-8"))
+    text = q.q.rstrip(" ?")
+    return dataclasses.replace(q, q=f"{_BEFORE[h % len(_BEFORE)]}{text}{_AFTER[(h // 7) % len(_AFTER)]}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.evalsets import build_snapshot, by_name
 
@@ -223,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--show", type=int, default=0, help="print up to this many misses per set")
     ap.add_argument("--by-article", action="store_true", help="print top1 per article")
     ap.add_argument("--lower", action="store_true", help="also ask every question typed in lower case")
+    ap.add_argument(
+        "--polite", action="store_true", help="also ask every question wrapped as in a chat ('Cho em hỏi … ạ')"
+    )
     args = ap.parse_args(argv)
     results: list[SetResult] = []
     for s in by_name(args.sets.split(",") if args.sets else None):
@@ -233,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.lower:  # as typed on a phone: no capitals to find names by
             low = [dataclasses.replace(q, q=q.q.lower()) for q in questions]
             results.append(evaluate(f"{s.name}-lower", snap, low))
+        if args.polite:
+            results.append(evaluate(f"{s.name}-polite", snap, [politely(q) for q in questions]))
         print(f"{s.name}: {len(snap.articles)} articles, {len(snap.facts)} facts; {s.about}", flush=True)
         for line in r.examples:
             print("   ", line)

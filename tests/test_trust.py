@@ -13,7 +13,15 @@ from bot.models import Reason
 from bot.resources import bundled_knowledge_dir
 from bot.search.searcher import Searcher, levels_of, posts_of, slot_conflict
 from bot.service import SearchService
-from bot.text.analysis import Feature, Intent, body_names, fact_features, plan_query, question_intent
+from bot.text.analysis import (
+    Feature,
+    Intent,
+    body_names,
+    fact_features,
+    plan_query,
+    question_intent,
+    without_courtesy,
+)
 from bot.text.lexicon import Lexicon, LexiconError, load_lexicon
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
@@ -336,3 +344,44 @@ async def test_a_name_no_article_uses_stays_as_typed(seed_answers: SearchService
     assert ("gia", "lay") in searcher.plan("Gia Lay có bao nhiêu TTHC trực tuyến?").entities
     answer = await seed_answers.ask("Gia Lay có bao nhiêu TTHC trực tuyến?")
     assert answer.answered is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "asked"),
+    [
+        ("Cho em hỏi phiên họp thứ bảy diễn ra khi nào ạ?", "phiên họp thứ bảy diễn ra khi nào"),
+        ("Ad ơi, cho mình hỏi ai chủ trì phiên họp vậy ạ", "ai chủ trì phiên họp"),
+        ("Mọi người cho hỏi tỷ lệ hồ sơ trực tuyến với", "tỷ lệ hồ sơ trực tuyến"),
+        ("bot ơi phien hop thu bay dien ra ngay nao vay ad", "phien hop thu bay dien ra ngay nao"),
+        ("xin hỏi kết quả thế nào nhé", "kết quả thế nào"),
+        # Words of the question, not courtesy:
+        ("Lãi suất cho vay", "Lãi suất cho vay"),  # "vay" typed as "vay", not "vậy"
+        ("Tên mới sau cuộc tấn công của Tây Ban Nha", "Tên mới sau cuộc tấn công của Tây Ban Nha"),
+        ("chung nao duoc tim thay trong cac ngoi mo tap the", "chung nao duoc tim thay trong cac ngoi mo tap the"),
+        ("Ban Chỉ đạo họp khi nào", "Ban Chỉ đạo họp khi nào"),
+        ("thủ tục như thế", "thủ tục như thế"),
+        ("ad ơi", "ad ơi"),  # nothing would be left
+    ],
+)
+def test_the_courtesy_around_a_chat_question_is_not_part_of_it(typed: str, asked: str) -> None:
+    assert without_courtesy(typed) == asked
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Cho em hỏi ai chủ trì phiên họp thứ bảy ạ?",
+        "ad ơi cho e hỏi bao nhiêu phần trăm TTHC được cung cấp trực tuyến nhé",
+        "Mọi người cho hỏi phiên họp thứ bảy tổ chức khi nào vậy ạ",
+    ],
+)
+async def test_a_question_wrapped_in_courtesy_is_answered_as_the_bare_question(
+    seed_answers: SearchService, question: str
+) -> None:
+    wrapped = await seed_answers.ask(question)
+    bare = await seed_answers.ask(without_courtesy(question))
+    assert wrapped.answered, wrapped.reason
+    assert bare.answered, bare.reason
+    assert [r.fact_id for r in wrapped.results] == [r.fact_id for r in bare.results]
+    assert wrapped.confidence == bare.confidence
+    assert wrapped.question == question  # the reply still quotes what the user wrote

@@ -227,8 +227,64 @@ class QueryPlan:
     foreign: set[str] = field(default_factory=set)
 
 
+# The courtesy around a question typed in a chat, on folded text: an address ("ad ơi", "bot ơi",
+# "mọi người") and a request ("cho em hỏi", "xin hỏi", "mình muốn hỏi") before it, particles after it
+# ("ạ", "vậy", "nhé", "với", "ad"). They say nothing about what is asked, but counted as words of the
+# question they made it look half unknown to the articles.
+_ADDRESS = r"(?:(?:ad|admin|bot|anh|chi|em|ban|shop|bac|co|thay)\s+oi|moi nguoi)"
+_ASKER = r"(?:em|e|minh|mk|toi|to|tui|chau|con|anh|chi|t)"
+_REQUEST = rf"(?:(?:cho|xin)\s+(?:{_ASKER}\s+)?hoi(?:\s+(?:chut|xiu|ti|la))?|{_ASKER}\s+muon\s+hoi(?:\s+la)?)"
+_COURTESY_BEFORE = re.compile(rf"^(?:{_ADDRESS}\W*\s*)?(?:{_REQUEST}\W*\s+)?")
+_PARTICLES = {  # folded -> how it is typed with diacritics
+    "a": ("ạ", "à"), "vay": ("vậy",), "the": ("thế",), "nhe": ("nhé", "nhe"), "nhi": ("nhỉ",),
+    "nha": ("nha", "nhá"), "voi": ("với",), "ad": ("ad",), "admin": ("admin",), "bot": ("bot",),
+    "ha": ("hả",), "ho": ("hở", "hử"), "oi": ("ơi",),
+}  # fmt: skip
+_PARTICLE_AFTER = re.compile(rf"(?:^|\s)({'|'.join(_PARTICLES)})\W*$")
+_PARTICLE_KEPT_AFTER = ("nhu",)  # "như thế", "như vậy": words of the question
+# Without diacritics most particles are also common syllables ("tập thể", "của họ", "con voi"): then only
+# these are taken anywhere, the others only right after a question word ("ngày nào vậy", "là gì thế").
+_PARTICLES_UNMARKED = frozenset("a ad admin bot nhe oi".split())
+_QUESTION_ENDS = frozenset("nao gi sao khong nhieu ai dau chua may".split())
+
+
+def _fold_chars(text: str) -> str:
+    """``text`` lower-cased without diacritics, character for character (the same length)."""
+    return "".join("d" if c in "đĐ" else unicodedata.normalize("NFD", c)[0].lower() for c in text)
+
+
+def without_courtesy(text: str) -> str:
+    """The question without the courtesy typed around it in a chat ("Cho em hỏi … ạ?" → "…").
+
+    Typed with diacritics, a particle must be typed as one ("cho vay" keeps its "vay", "vậy" goes);
+    without, the ambiguous ones go only after a question word. Nothing is taken when that would
+    leave no question.
+    """
+    folded = _fold_chars(text)
+    start = _COURTESY_BEFORE.match(folded)
+    begin = start.end() if start else 0
+    end = len(text)
+    for _ in range(3):  # "… vậy ạ ad"
+        m = _PARTICLE_AFTER.search(folded, begin, end)
+        if m is None or m.start(1) <= begin:
+            break
+        before = folded[begin : m.start(1)].split()
+        typed = text[m.start(1) : m.end(1)]
+        if typed != typed.lower() or (before and before[-1] in _PARTICLE_KEPT_AFTER):
+            break  # "Tây Ban Nha": a particle is never capitalised
+        if has_vietnamese_marks(typed) or has_vietnamese_marks(text[begin : m.start(1)]):
+            particle = typed in _PARTICLES[m.group(1)]  # "vậy" is one, "thể" and "vay" are not
+        else:  # the question typed without diacritics
+            particle = m.group(1) in _PARTICLES_UNMARKED or bool(before and before[-1] in _QUESTION_ENDS)
+        if not particle:
+            break
+        end = m.start(1)
+    core = text[begin:end].strip(" ,")
+    return core if re.search(r"\w\w", core) else text
+
+
 def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
-    text = clean(question)
+    text = without_courtesy(clean(question))
     pairs = token_pairs(text)
     toks = [f for f, _ in pairs]
     marked = has_vietnamese_marks(text)
