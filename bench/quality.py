@@ -225,6 +225,23 @@ def politely(q: Question) -> Question:
     return dataclasses.replace(q, q=f"{_BEFORE[h % len(_BEFORE)]}{text}{_AFTER[(h // 7) % len(_AFTER)]}")
 
 
+# Chat shorthand for common words (the inverse of knowledge/chat.toml's main entries), with and
+# without diacritics.
+_SHORTHAND = (
+    ("như thế nào", "ntn"), ("nhu the nao", "ntn"), ("bao nhiêu", "bn"), ("bao nhieu", "bn"),
+    ("bao giờ", "bh"), ("không", "ko"), ("khong", "ko"), ("được", "dc"), ("duoc", "dc"), ("gì", "j"),
+    ("với", "vs"), ("cũng", "cx"), ("người", "ng"), ("trước", "trc"),
+)  # fmt: skip
+
+
+def in_shorthand(q: Question) -> Question:
+    """``q`` typed with chat shorthand ("bao nhiêu" -> "bn", "được" -> "dc", "không" -> "ko")."""
+    text = q.q
+    for words, short in _SHORTHAND:
+        text = re.sub(rf"(?<!\w){words}(?!\w)", short, text, flags=re.IGNORECASE)
+    return dataclasses.replace(q, q=text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.evalsets import build_snapshot, by_name
 
@@ -239,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--polite", action="store_true", help="also ask every question wrapped as in a chat ('Cho em hỏi … ạ')"
     )
+    ap.add_argument("--shorthand", action="store_true", help="also ask every question in chat shorthand ('bn', 'dc')")
     args = ap.parse_args(argv)
     results: list[SetResult] = []
     for s in by_name(args.sets.split(",") if args.sets else None):
@@ -251,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(evaluate(f"{s.name}-lower", snap, low))
         if args.polite:
             results.append(evaluate(f"{s.name}-polite", snap, [politely(q) for q in questions]))
+        if args.shorthand:
+            results.append(evaluate(f"{s.name}-shorthand", snap, [in_shorthand(q) for q in questions]))
         print(f"{s.name}: {len(snap.articles)} articles, {len(snap.facts)} facts; {s.about}", flush=True)
         for line in r.examples:
             print("   ", line)

@@ -385,3 +385,35 @@ async def test_a_question_wrapped_in_courtesy_is_answered_as_the_bare_question(
     assert [r.fact_id for r in wrapped.results] == [r.fact_id for r in bare.results]
     assert wrapped.confidence == bare.confidence
     assert wrapped.question == question  # the reply still quotes what the user wrote
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("có bn tỉnh dự họp trực tuyến", "có bao nhiêu tỉnh dự họp trực tuyến"),
+        ("co bn tinh du hop truc tuyen", "co bao nhieu tinh du hop truc tuyen"),  # written out without diacritics
+        ("phí 10k dc ko", "phí 10k được không"),  # "10k" is one word, not "k"
+        ("Ko biết j", "không biết gì"),
+        ("DC là gì", "DC là gì"),  # in capitals: an abbreviation, not shorthand
+    ],
+)
+def test_chat_shorthand_is_read_as_the_words_it_stands_for(typed: str, meant: str) -> None:
+    assert load_lexicon(bundled_knowledge_dir()).unchat(typed) == meant
+
+
+def test_a_chat_file_in_the_knowledge_folder_adds_shorthand(tmp_path: Path) -> None:
+    (tmp_path / "chat.toml").write_text('[chat]\nhs = "hồ sơ"\n', encoding="utf-8")
+    lexicon = load_lexicon(bundled_knowledge_dir(), tmp_path)
+    assert lexicon.unchat("bn hs dc duyệt") == "bao nhiêu hồ sơ được duyệt"
+    assert Lexicon.from_dict(lexicon.to_dict()).chat == lexicon.chat  # stored with the index
+    (tmp_path / "chat.toml").write_text("[chat]\nhs = 3\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="chat"):
+        load_lexicon(tmp_path)
+
+
+async def test_a_question_in_chat_shorthand_is_answered_as_written_out(seed_answers: SearchService) -> None:
+    short = await seed_answers.ask("có bn tỉnh dự họp trực tuyến vs Chính phủ")
+    full = await seed_answers.ask("có bao nhiêu tỉnh dự họp trực tuyến với Chính phủ")
+    assert short.answered, short.reason
+    assert [r.fact_id for r in short.results] == [r.fact_id for r in full.results]
+    assert short.confidence == full.confidence

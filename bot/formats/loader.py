@@ -18,7 +18,16 @@ from bot.models import Article, SkippedFile
 
 # Files in a knowledge folder that are configuration, not articles.
 NON_ARTICLE_FILES = frozenset(
-    {"abbreviations.toml", "synonyms.toml", "glossary_en.toml", "places.toml", "bodies.toml", "feeds.toml", "README.md"}
+    {
+        "abbreviations.toml",
+        "synonyms.toml",
+        "glossary_en.toml",
+        "places.toml",
+        "bodies.toml",
+        "chat.toml",
+        "feeds.toml",
+        "README.md",
+    }
 )
 
 MAX_FILE_BYTES = 20_000_000  # a knowledge file larger than this is not read (checked before reading)

@@ -231,7 +231,7 @@ class QueryPlan:
 # "mọi người") and a request ("cho em hỏi", "xin hỏi", "mình muốn hỏi") before it, particles after it
 # ("ạ", "vậy", "nhé", "với", "ad"). They say nothing about what is asked, but counted as words of the
 # question they made it look half unknown to the articles.
-_ADDRESS = r"(?:(?:ad|admin|bot|anh|chi|em|ban|shop|bac|co|thay)\s+oi|moi nguoi)"
+_ADDRESS = r"(?:(?:ad|admin|bot|anh|chi|em|ban|bn|shop|bac|co|thay)\s+oi|moi nguoi|mn)"
 _ASKER = r"(?:em|e|minh|mk|toi|to|tui|chau|con|anh|chi|t)"
 _REQUEST = rf"(?:(?:cho|xin)\s+(?:{_ASKER}\s+)?hoi(?:\s+(?:chut|xiu|ti|la))?|{_ASKER}\s+muon\s+hoi(?:\s+la)?)"
 _COURTESY_BEFORE = re.compile(rf"^(?:{_ADDRESS}\W*\s*)?(?:{_REQUEST}\W*\s+)?")
@@ -245,7 +245,7 @@ _PARTICLE_KEPT_AFTER = ("nhu",)  # "như thế", "như vậy": words of the ques
 # Without diacritics most particles are also common syllables ("tập thể", "của họ", "con voi"): then only
 # these are taken anywhere, the others only right after a question word ("ngày nào vậy", "là gì thế").
 _PARTICLES_UNMARKED = frozenset("a ad admin bot nhe oi".split())
-_QUESTION_ENDS = frozenset("nao gi sao khong nhieu ai dau chua may".split())
+_QUESTION_ENDS = frozenset("nao gi sao khong nhieu ai dau chua may bn j ntn ko".split())
 
 
 def _fold_chars(text: str) -> str:
@@ -284,7 +284,7 @@ def without_courtesy(text: str) -> str:
 
 
 def plan_query(question: str, lexicon: Lexicon) -> QueryPlan:
-    text = without_courtesy(clean(question))
+    text = lexicon.unchat(without_courtesy(clean(question)))
     pairs = token_pairs(text)
     toks = [f for f, _ in pairs]
     marked = has_vietnamese_marks(text)

@@ -9,20 +9,23 @@ glossary is applied to questions that read as English.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.text.normalize import tokens, tone_canonical
+from bot.text.normalize import clean, fold, has_vietnamese_marks, tokens, tone_canonical
 
 ABBREVIATIONS_FILE = "abbreviations.toml"
 GLOSSARY_FILE = "glossary_en.toml"
 SYNONYMS_FILE = "synonyms.toml"
 PLACES_FILE = "places.toml"
 BODIES_FILE = "bodies.toml"
+CHAT_FILE = "chat.toml"
 
 Phrase = tuple[str, ...]
+_WORD = re.compile(r"\w+")  # a word of a question, for the chat shorthand (digits and letters together: "10k")
 
 # Words that mark a question as English (none is a common unaccented Vietnamese syllable).
 _ENGLISH_MARKERS = frozenset(
@@ -141,6 +144,8 @@ class Lexicon:
     places: PhraseTable = field(default_factory=PhraseTable)
     # Public bodies named by their field ("Bộ Tư pháp", "Sở Nội vụ"): found in any case, with or without diacritics.
     bodies: PhraseTable = field(default_factory=PhraseTable)
+    # Chat shorthand (lower case) -> the words it stands for ("ko" -> "không"), read in questions only.
+    chat: Mapping[str, str] = field(default_factory=dict)
 
     def expansions(self, toks: Sequence[str]) -> list[Phrase]:
         """Full forms of the abbreviations in ``toks``, to be indexed beside them.
@@ -193,6 +198,7 @@ class Lexicon:
             "synonyms": self.synonyms.to_json(),
             "places": self.places.to_json(),
             "bodies": self.bodies.to_json(),
+            "chat": {"entries": [[k, v] for k, v in sorted(self.chat.items())]},
         }
 
     @classmethod
@@ -203,7 +209,26 @@ class Lexicon:
             synonyms=PhraseTable.from_json(data.get("synonyms", {})),
             places=PhraseTable.from_json(data.get("places", {})),
             bodies=PhraseTable.from_json(data.get("bodies", {})),
+            chat={str(k): str(v) for k, v in data.get("chat", {}).get("entries", [])},
         )
+
+    def unchat(self, text: str) -> str:
+        """``text`` with the chat shorthand written out ("có bn hồ sơ dc duyệt" -> "có bao nhiêu hồ sơ
+        được duyệt"): whole words only, as typed in lower case or capitalised; in a text typed without
+        diacritics, written out without them too ("co bn ho so" -> "co bao nhieu ho so")."""
+        if not self.chat:
+            return text
+        marked = has_vietnamese_marks(text)
+
+        def word(m: re.Match[str]) -> str:
+            typed = m.group(0)
+            key = typed.lower()
+            found = self.chat.get(key)
+            if found is None or typed not in (key, key.capitalize()):
+                return typed
+            return found if marked else fold(found)
+
+        return _WORD.sub(word, text)
 
 
 def _read_table(path: Path, section: str) -> PhraseTable:
@@ -232,6 +257,17 @@ def _read_names(path: Path, section: str) -> PhraseTable:
     return PhraseTable.from_mapping({n: [n] for n in names})
 
 
+def _read_chat(path: Path) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LexiconError(f"{path}: {exc}") from None
+    table = data.get("chat")
+    if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip() for v in table.values()):
+        raise LexiconError(f'{path}: expected a [chat] table of words, e.g. ko = "không"')
+    return {clean(k).lower(): clean(v) for k, v in table.items() if clean(k)}
+
+
 def _read_groups(path: Path) -> PhraseTable:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -256,7 +292,10 @@ def load_lexicon(*folders: Path) -> Lexicon:
     synonyms = PhraseTable()
     places = PhraseTable()
     bodies = PhraseTable()
+    chat: dict[str, str] = {}
     for folder in folders:
+        if (folder / CHAT_FILE).is_file():
+            chat.update(_read_chat(folder / CHAT_FILE))
         if (folder / PLACES_FILE).is_file():
             places = places.merged(_read_names(folder / PLACES_FILE, "places"))
         if (folder / BODIES_FILE).is_file():
@@ -267,4 +306,6 @@ def load_lexicon(*folders: Path) -> Lexicon:
             abbreviations = abbreviations.merged(_read_table(folder / ABBREVIATIONS_FILE, "abbreviations"))
         if (folder / GLOSSARY_FILE).is_file():
             english = english.merged(_read_table(folder / GLOSSARY_FILE, "glossary"))
-    return Lexicon(abbreviations=abbreviations, english=english, synonyms=synonyms, places=places, bodies=bodies)
+    return Lexicon(
+        abbreviations=abbreviations, english=english, synonyms=synonyms, places=places, bodies=bodies, chat=chat
+    )
