@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.messages import DECLINES
 from bot.models import Reason
@@ -23,6 +25,7 @@ from bot.text.analysis import (
     without_courtesy,
 )
 from bot.text.lexicon import Lexicon, LexiconError, load_lexicon
+from bot.text.normalize import clean
 from tests.support.articles import write_article
 from tests.support.services import ServiceFactory
 
@@ -417,3 +420,15 @@ async def test_a_question_in_chat_shorthand_is_answered_as_written_out(seed_answ
     assert short.answered, short.reason
     assert [r.fact_id for r in short.results] == [r.fact_id for r in full.results]
     assert short.confidence == full.confidence
+
+
+_CHAT_WORDS = ["cho", "em", "hỏi", "ạ", "vậy", "ad", "ơi", "bot", "Tây", "Nha", "bn", "dc", "ko", "10k", "?", ",",
+               "phiên", "họp", "nao", "the", "ĐC", "İ", "ß", "🙂", "\u0301"]  # fmt: skip
+
+
+@given(words=st.lists(st.sampled_from(_CHAT_WORDS), max_size=12), junk=st.text(max_size=20))
+def test_taking_the_courtesy_leaves_a_piece_of_what_was_typed(words: list[str], junk: str) -> None:
+    for text in (clean(" ".join(words)), clean(f"{junk} {' '.join(words)}"), clean(f"{' '.join(words)} {junk}")):
+        asked = without_courtesy(text)
+        assert asked in text
+        assert bool(asked) == bool(text)
