@@ -559,13 +559,15 @@ class BM25Index:
             keep[0] = True
             np.not_equal(found[1:], found[:-1], out=keep[1:])
             found = found[keep]
+            at = found
             summed = np.bincount(np.searchsorted(found, cat), weights=weights, minlength=len(found))
         else:
             dense = np.bincount(cat, weights=weights, minlength=self.size)
-            found = np.flatnonzero(dense > 0).astype(np.int32)
-            summed = dense[found]
+            at = np.flatnonzero(dense > 0)
+            summed = dense.take(at)
+            found = at.astype(np.int32)
         if then:
-            return found, (summed + self._frequent_at(then, found)).astype(np.float32)
+            return found, (summed + self._frequent_at(then, at)).astype(np.float32)
         return found, summed.astype(np.float32)
 
     def _dense_tf(self, term: str) -> tuple[npt.NDArray[np.uint8] | TfArray, np.float32]:
@@ -582,14 +584,18 @@ class BM25Index:
             self._dense_tfs.put(term, cached, tf.nbytes)
         return cached  # type: ignore[return-value]
 
-    def _frequent_at(self, terms: Sequence[tuple[str, float]], docs: IntArray) -> npt.NDArray[np.float64]:
+    def _frequent_at(
+        self, terms: Sequence[tuple[str, float]], docs: npt.NDArray[np.integer[Any]]
+    ) -> npt.NDArray[np.float64]:
         """The frequent terms' weights summed at ``docs``, in float64 and term order: the same
         floats as their postings' weights (:meth:`_weigh`) summed there."""
         out = np.zeros(len(docs), np.float64)
-        norm = self.norm[docs]
+        # numpy gathers with its own index type: converted once here, not once per term.
+        at = docs.astype(np.intp, copy=False)
+        norm = self.norm.take(at)
         for term, qw in terms:
             tf, idf = self._dense_tf(term)
-            w = tf[docs].astype(np.float32)
+            w = tf.take(at).astype(np.float32)
             denom = norm + w
             w *= np.float32(K1 + 1)
             w /= denom

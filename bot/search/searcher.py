@@ -549,8 +549,9 @@ class Searcher:
             if in_fact or alt is not None:
                 local_got += local_w[i]
             if in_fact:
-                mismatched = sum(1 for a in q.typed_accents[i] if a not in accents)
-                credit = w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens))
+                typed = q.typed_accents[i]
+                mismatched = sum(1 for a in typed if a not in accents) if typed else 0
+                credit = w * (1.0 - ACCENT_MISMATCH_PENALTY * mismatched / len(unit.tokens)) if mismatched else w
                 got += credit
                 w_fact += credit
                 w_lost += w - credit
