@@ -20,6 +20,7 @@ import argparse
 import json
 import random
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +35,11 @@ from bench.evalsets import SETS, EvalSet, build_snapshot
 from bench.quality import is_hit, norm, wilson
 from bench.questions import Question
 from bot.formats.seed import parse_article_file
+from bot.resources import bundled_knowledge_dir
 from bot.search.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, Linear, RankModel
 from bot.search.searcher import RELATED_MIN_COVERAGE, Candidate, Searcher
 from bot.text.analysis import QueryPlan
+from bot.text.lexicon import BODIES_FILE
 from bot.text.normalize import clean, fold
 
 FloatArray = npt.NDArray[np.float64]
@@ -67,13 +70,15 @@ def collect(sets: Sequence[EvalSet], augment: bool = True) -> list[Item]:
     Three kinds teach the models what users and knowledge bases do that the sets show too rarely
     (they are for training only, never scored):
 
-    * near-misses of the reform questions (:func:`near_miss_variants`): another province, year
-      or meeting than the article states (unanswerable);
+    * near-misses of the reform questions (:func:`near_miss_variants`): another province, year,
+      meeting, level, post or ministry than the article states (unanswerable);
     * every answerable question asked of a smaller knowledge base that lacks its article (the
       set's articles split in two halves, each asked the other half's questions): news the bot
       does not have, against knowledge bases of several sizes (unanswerable);
     * the reform questions asked with generated near-copies of their articles loaded (answerable:
-      the question's own names must pick the right article).
+      the question's own names must pick the right article);
+    * the reform questions and their near-misses asked of their article alone (a knowledge base of
+      one article, as the bundled one is).
     """
     items: list[Item] = []
     for s in sets:
@@ -87,6 +92,13 @@ def collect(sets: Sequence[EvalSet], augment: bool = True) -> list[Item]:
             # stating the same kind of fact, which the question's own names must tell apart.
             answerable = [q for q in questions if q.url is not None]
             items.extend(_ask(s, answerable, files, augment=False, near_copies=NEAR_COPIES))
+            # Each article as the whole knowledge base (the bundled one is a single article): its
+            # questions and their near-misses, where no other article competes for the words.
+            for f in files:
+                urls = _urls([f])
+                own_questions = [q for q in questions if q.url in urls]
+                if own_questions:
+                    items.extend(_ask(s, own_questions, [f], augment=True, made_up=True))
         own = [f for f in files if f.parent in s.articles]
         for half in (own[::2], own[1::2]):
             kept = [f for f in files if f not in half]
@@ -107,6 +119,7 @@ def _ask(
     augment: bool,
     absent: bool = False,
     near_copies: int = 0,
+    made_up: bool = False,
 ) -> list[Item]:
     """Ask ``questions`` of a knowledge base of ``files`` (``absent``: their articles are not in it)."""
     snap = build_snapshot(files, near_copies=near_copies)
@@ -124,7 +137,7 @@ def _ask(
         else:
             group = q.url
         # (question, answerable, made up or asked of a made-up knowledge base: never scored)
-        asked = [(q.q, q.url is not None and not absent, absent or near_copies > 0)]
+        asked = [(q.q, q.url is not None and not absent, absent or near_copies > 0 or made_up)]
         if augment and q.url is not None and family(s.name) == "reform":
             asked += [(v, False, True) for v in near_miss_variants(q.q, article_text[q.url], everything)]
         for text_in, answerable, synthetic in asked:
@@ -157,6 +170,10 @@ def _ask(
 
 
 _FOLDED_PROVINCES = tuple((p, fold(p)) for p in PROVINCES)
+# Ministries and departments (the bundled list), longest first: "Bộ Nông nghiệp và Môi trường" before "Bộ Nông nghiệp".
+_BODIES: tuple[str, ...] = tuple(
+    sorted(tomllib.loads((bundled_knowledge_dir() / BODIES_FILE).read_text("utf-8"))["bodies"]["names"], key=len)[::-1]
+)
 _ORDINALS = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
 _YEAR_IN_TEXT = re.compile(r"\b(20[0-4]\d)\b")
 _LEVELS = ("tỉnh", "huyện", "xã")
@@ -168,7 +185,7 @@ _POST_IN_TEXT = re.compile(
 
 
 def near_miss_variants(question: str, gold_article: str, everything: str) -> list[str]:
-    """The question made unanswerable the way users do it: another province, year or meeting.
+    """The question made unanswerable the way users do it: another province, ministry, year or meeting.
 
     ``gold_article`` and ``everything`` are the folded text of the answering article and of the
     whole knowledge base: the swapped-in name is one the knowledge base never mentions, the year
@@ -183,6 +200,9 @@ def near_miss_variants(question: str, gold_article: str, everything: str) -> lis
             other = unknown[len(question) % len(unknown)]
             out.append(question[:at] + other + question[at + len(folded_name) :])
             break
+    swapped = _other_body(question, folded_q, gold_article, everything)
+    if swapped is not None:
+        out.append(swapped)
     m = _YEAR_IN_TEXT.search(question)
     if m:
         year = int(m.group(1))
@@ -207,6 +227,31 @@ def near_miss_variants(question: str, gold_article: str, everything: str) -> lis
                 out.append(question[: m2.start(2)] + other_word + question[m2.end(2) :])
             break
     return out
+
+
+def _other_body(question: str, folded_q: str, gold_article: str, everything: str) -> str | None:
+    """The question about another ministry or department of the same kind, one the knowledge base
+    never names, typed the way the user typed the first (case, diacritics)."""
+    if len(folded_q) != len(question):
+        return None
+    low_q, low_all = folded_q.lower(), everything.lower()
+    for name in _BODIES:
+        folded_name = fold(name).lower()
+        at = low_q.find(folded_name)
+        if at < 0 or folded_name not in gold_article.lower():
+            continue
+        kind = name.split()[0]
+        others = [b for b in _BODIES if b.split()[0] == kind and fold(b).lower() not in low_all]
+        if not others:
+            return None
+        other = others[len(question) % len(others)]
+        typed = question[at : at + len(folded_name)]
+        if typed == folded_q[at : at + len(folded_name)]:
+            other = fold(other)  # typed without diacritics
+        if typed == typed.lower():
+            other = other.lower()
+        return question[:at] + other + question[at + len(folded_name) :]
+    return None
 
 
 def folds_of(items: Sequence[Item], k: int, seed: int) -> list[int]:

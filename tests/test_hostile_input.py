@@ -72,16 +72,22 @@ async def test_syntax_around_real_words_is_an_ordinary_question(seed_answers: Se
 
 
 async def test_injection_words_count_as_words_the_bot_does_not_know(seed_answers: SearchService) -> None:
-    # Half the question is SQL the articles never use: weighed like any unknown words (here a
-    # low-confidence decline), never run, and the index still answers the plain question after it.
+    # Half the question is SQL the articles never use: weighed like any unknown words, never run,
+    # and the index still answers the plain question after it. The unknown half costs confidence:
+    # the bot either declines for it or answers the words it knows, with the same fact as without them.
     question = "' OR 1=1; DROP TABLE facts; -- TTHC dịch vụ công trực tuyến"
     answer = await seed_answers.ask(question)
     assert_clean(answer, question)
-    assert answer.answered is False
-    assert answer.reason is Reason.LOW_CONFIDENCE
     plain = await seed_answers.ask("TTHC dịch vụ công trực tuyến")
     assert plain.answered
     assert plain.results[0].text.startswith(ONLINE_FACT_START)
+    assert answer.confidence is not None
+    assert plain.confidence is not None
+    assert answer.confidence < plain.confidence - 0.3
+    if answer.answered:
+        assert answer.results[0].text == plain.results[0].text
+    else:
+        assert answer.reason is Reason.LOW_CONFIDENCE
 
 
 async def test_apostrophes_hyphens_and_colons_in_fact_wording(seed_answers: SearchService) -> None:

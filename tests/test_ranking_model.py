@@ -10,6 +10,7 @@ import pytest
 from bench.evalsets import by_name
 from bench.fit import collect, cross_validate, fit_all, folds_of, near_miss_variants
 from bot.search.ranking import CANDIDATE_FEATURES, QUESTION_FEATURES, ModelError, RankModel, load_model
+from bot.text.normalize import fold as fold_text
 
 
 def test_the_shipped_model_matches_the_features_and_records_how_it_was_fitted() -> None:
@@ -71,3 +72,20 @@ def test_near_misses_swap_a_level_or_make_a_post_the_deputy_only_where_the_artic
     assert near_miss_variants(who, "chu tich ubnd tinh", "chu tich ubnd tinh") == ["Ai là phó Chủ tịch UBND tỉnh?"]
     assert near_miss_variants(who, "chu tich", "ong a pho chu tich") == []  # a deputy is named somewhere
     assert near_miss_variants("Ai là Phó Chủ tịch UBND tỉnh?", "chu tich", "chu tich") == []
+
+
+def test_near_misses_ask_about_another_ministry_of_the_same_kind_the_knowledge_never_names() -> None:
+    article = "bo tai chinh cat giam 86 dieu kien kinh doanh"
+    everything = article + " bo tu phap so noi vu"
+    (swapped,) = near_miss_variants("Bộ Tài chính cắt giảm bao nhiêu điều kiện?", article, everything)
+    assert swapped.startswith("Bộ ")
+    assert swapped.endswith(" cắt giảm bao nhiêu điều kiện?")
+    other = swapped.removesuffix(" cắt giảm bao nhiêu điều kiện?")
+    assert other != "Bộ Tài chính"
+    assert fold_text(other).lower() not in everything  # another ministry, one never named
+    # Typed in lower case without diacritics: the other ministry is typed the same way.
+    (plain,) = near_miss_variants("bo tai chinh cat giam bao nhieu dieu kien", article, everything)
+    assert plain == fold_text(plain).lower()
+    assert not plain.startswith("bo tai chinh")
+    # A body the answering article does not name is left alone (the question is not about it).
+    assert near_miss_variants("Sở Nội vụ cắt giảm bao nhiêu điều kiện?", article, everything) == []

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.evalsets import by_name
+from bench.fit import collect
 from bot.messages import DECLINES
 from bot.models import Reason
 from bot.resources import bundled_knowledge_dir
@@ -432,3 +435,25 @@ def test_taking_the_courtesy_leaves_a_piece_of_what_was_typed(words: list[str], 
         asked = without_courtesy(text)
         assert asked in text
         assert bool(asked) == bool(text)
+
+
+def test_a_question_about_news_the_knowledge_lacks_finds_no_article_standing_out() -> None:
+    # XQuAD's questions about articles that are not loaded: their common words are found in many
+    # articles alike, so the second-best article scores close to the best (the decline model's
+    # `article_runner_up`); a question about a loaded article finds that article well ahead.
+    items = collect(by_name(["xquad-dev"]), augment=False)
+    about_loaded = [it.q.article_runner_up for it in items if it.q is not None and it.answerable]
+    about_absent = [it.q.article_runner_up for it in items if it.q is not None and not it.answerable]
+    assert len(about_absent) > 100
+    assert float(np.median(about_absent)) > float(np.median(about_loaded)) + 0.3
+
+
+async def test_a_knowledge_base_of_one_article_has_no_runner_up(seed_answers: SearchService) -> None:
+    snapshot = seed_answers.snapshot
+    assert snapshot is not None
+    searcher = Searcher(snapshot)
+    prepared = searcher.prepare(searcher.plan("Phiên họp thứ bảy diễn ra khi nào?"))
+    assert prepared is not None
+    question, _ = prepared
+    assert question.lone_article
+    assert question.article_runner_up == 0.0

@@ -103,6 +103,8 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_similarity",
     "top_year_other",
     "top_slot_conflict",  # the best fact names another administrative level or post than the question
+    "article_runner_up",  # the first stage's second-best article against its best
+    "lone_article",  # the first stage found one article only (nothing to compare the best with)
 )
 
 # Whether an article matches a followed topic (a short noun phrase, not a question): measured on the

@@ -16,14 +16,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import math
 import operator
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -256,6 +255,9 @@ class _Question:
     posts: frozenset[tuple[str, bool]] = frozenset()  # posts named, deputy or not
     # Per unit: the accented forms of its syllables as the user typed them with accents.
     typed_accents: tuple[tuple[str, ...], ...] = ()
+    # The first stage's second-best article score over its best (0: one article alone holds the words).
+    article_runner_up: float = 0.0
+    lone_article: bool = False  # the first stage found one article only
 
     @functools.cached_property
     def focus_needles(self) -> tuple[str, ...]:
@@ -351,7 +353,7 @@ class Searcher:
                         break
             fixed.append(tuple(out))
         accented = {f: a for f, a in plan.accented.items() if f not in repaired and f not in repaired.values()}
-        return dataclasses.replace(
+        return replace(
             plan,
             phrases=fixed,
             base=[tuple(repaired.get(t, t) for t in p) for p in plan.base],
@@ -699,7 +701,8 @@ class Searcher:
         fact_score = functools.partial(_score_of, scored, found_scores)
         combined = found_scores / fmax + ARTICLE_WEIGHT * (owner_scores / amax)
         cand_ids = scored[top_k(combined, CANDIDATES)]
-        q = self._question(plan)
+        runner_up = float(np.partition(art_found, len(art_found) - 2)[-2]) / amax if len(art_found) > 1 else 0.0
+        q = replace(self._question(plan), article_runner_up=runner_up, lone_article=len(art_found) < 2)
         # Which of the candidates' articles hold each word, year and number: one vectorised test per term.
         cand_articles = np.unique(snap.fact_article[cand_ids])
         in_article = {
@@ -833,6 +836,10 @@ class Searcher:
             "top_year_other": top.feature("year_other_in_fact"),
             "top_similarity": top.feature("similarity"),
             "top_slot_conflict": max(top.feature("level_conflict"), top.feature("post_conflict")),
+            # A question about news the knowledge base lacks finds its common words in many articles,
+            # none standing out: the second-best article scores close to the best.
+            "article_runner_up": q.article_runner_up,
+            "lone_article": float(q.lone_article),
         }
         return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float64)
 
