@@ -386,7 +386,7 @@ def outcomes(items: Sequence[Item], model: RankModel) -> list[dict[str, bool]]:
             out.append({"answered": False, "top1": False, "top3": False})
             continue
         top = it.cands[order[0]]
-        answered = model.answer_probability(row) >= model.threshold and not top.feature("place_absent")
+        answered = model.answer_probability(row) >= model.threshold and Searcher.ruled_out(top) is None
         shown: list[int] = []
         seen: set[str] = set()
         for i in order:

@@ -457,3 +457,29 @@ async def test_a_knowledge_base_of_one_article_has_no_runner_up(seed_answers: Se
     question, _ = prepared
     assert question.lone_article
     assert question.article_runner_up == 0.0
+
+
+async def test_a_fact_holding_no_word_of_the_question_is_never_quoted(
+    tmp_path: Path, open_service: ServiceFactory
+) -> None:
+    # "dong" (the currency) is spelt like "đồng", which only the title holds ("cộng đồng"): the
+    # article comes up, but none of its sentences holds a word of the question, so quoting one would
+    # be a guess. Asked about the sentence's own words, the same article answers.
+    folder = tmp_path / "kb"
+    write_article(
+        folder,
+        "can_tho.txt",
+        title="Cần Thơ phát huy tổ công nghệ số cộng đồng",
+        url="https://tin-cantho.example.vn/to-cong-nghe-so-1.html",
+        paragraphs=[
+            "Thành phố có 1.200 tổ với hơn 8.000 thành viên hỗ trợ người dân nộp hồ sơ trực tuyến.",
+            "Tuy nhiên, hoạt động của các tổ vẫn dựa vào tinh thần tự nguyện, chưa có kinh phí thường xuyên.",
+        ],
+    )
+    service = await open_service(folder)
+    answer = await service.ask("What is the euro to dong exchange rate at Vietcombank today?")
+    assert answer.answered is False
+    assert answer.reason is Reason.OFF_TOPIC
+    plain = await service.ask("Cần Thơ có bao nhiêu tổ công nghệ số cộng đồng?")
+    assert plain.answered
+    assert plain.results[0].text.startswith("Thành phố có 1.200 tổ")

@@ -871,14 +871,27 @@ class Searcher:
                     return pair, side
         return row.text, None
 
-    @classmethod
-    def verdict(cls, ranking: Ranking, model: RankModel) -> Reason | None:
-        """Answer (None) or decline, and why: the decline model's threshold, and two rules."""
-        best = ranking.candidates[0]
+    @staticmethod
+    def ruled_out(best: Candidate) -> Reason | None:
+        """The rules above the decline model (no answerable question of the eval sets breaks them)."""
         if best.feature("place_absent") or best.feature("ordinal_conflict"):
             # A province's question is never answered from an article that does not name it, nor a
             # question about "the ninth meeting" from one that names no ninth, in words or digits.
             return Reason.ENTITY_MISMATCH
+        if best.feature("evidence") == 0.0 and best.feature("coverage") < OFF_TOPIC_COVERAGE:
+            # Not one word of the question (nor of its glossary forms) is in the fact, and with its
+            # article it covers under a quarter of the question: whatever brought it up (a word of
+            # the title spelt like an English one), quoting it would be a guess.
+            return Reason.OFF_TOPIC
+        return None
+
+    @classmethod
+    def verdict(cls, ranking: Ranking, model: RankModel) -> Reason | None:
+        """Answer (None) or decline, and why: the rules, then the decline model's threshold."""
+        best = ranking.candidates[0]
+        ruled = cls.ruled_out(best)
+        if ruled is not None:
+            return ruled
         if ranking.answer_probability < model.threshold:
             return cls.decline_reason(best)
         return None
