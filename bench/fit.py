@@ -463,7 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--l2-rank", type=float, default=0.01)
     ap.add_argument("--l2-decline", type=float, default=0.01)
-    ap.add_argument("--max-false-decline", type=float, default=0.05)
+    # In sample; cross-validated, the false-decline rate comes out about one point higher (docs/quality.md,
+    # stop 23), so 4% here is what keeps unseen articles near the 5%.
+    ap.add_argument("--max-false-decline", type=float, default=0.04)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--no-cv", action="store_true", help="skip cross-validation (fit and write only)")
     args = ap.parse_args(argv)

@@ -150,18 +150,25 @@ _ORG = re.compile(rf"\b(?=[{_first_letters(_BODIES)}])({_BODIES})\s+[{_UPPER}]")
 
 
 def fact_features(text: str) -> Feature:
-    f = Feature.NONE
-    if _has_quantity(text):
-        f |= Feature.NUMBER
-    if _HAS_DATE.search(text):
-        f |= Feature.DATE
-    if _PERSON.search(text):
-        f |= Feature.PERSON
-    if _ORG.search(text):
-        f |= Feature.ORG
-    if _INNER_NAME.search(text):
-        f |= Feature.NAME
-    return f
+    # Plain ints until the end: each `|` of two IntFlag members builds a new member (slow at 100k facts).
+    f = (
+        (_NUMBER if _has_quantity(text) else 0)
+        | (_DATE if _HAS_DATE.search(text) else 0)
+        | (_PERSON_BIT if _PERSON.search(text) else 0)
+        | (_ORG_BIT if _ORG.search(text) else 0)
+        | (_NAME if _INNER_NAME.search(text) else 0)
+    )
+    return _FEATURES[f]
+
+
+_NUMBER, _DATE, _PERSON_BIT, _ORG_BIT, _NAME = (
+    int(Feature.NUMBER),
+    int(Feature.DATE),
+    int(Feature.PERSON),
+    int(Feature.ORG),
+    int(Feature.NAME),
+)
+_FEATURES = tuple(Feature(bits) for bits in range(2 * _NAME))
 
 
 # Before "ai", these make it "anyone" / "no one", not "who": "không phải nhờ ai giúp", "chưa ai", "bất kỳ ai".
