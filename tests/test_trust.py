@@ -483,3 +483,26 @@ async def test_a_fact_holding_no_word_of_the_question_is_never_quoted(
     plain = await service.ask("Cần Thơ có bao nhiêu tổ công nghệ số cộng đồng?")
     assert plain.answered
     assert plain.results[0].text.startswith("Thành phố có 1.200 tổ")
+
+
+async def test_a_question_word_the_articles_never_use_is_not_repaired_into_a_content_word(
+    tmp_path: Path, open_service: ServiceFactory
+) -> None:
+    # No sentence holds "ai", but "cái chủ" is a known pair: "Ai chủ trì" must not become "cái chủ trì".
+    folder = tmp_path / "kb"
+    write_article(
+        folder,
+        "hop.txt",
+        title="Phiên họp thứ bảy của Ban Chỉ đạo",
+        url="https://tintuc.example.vn/phien-hop-thu-bay-2.html",
+        paragraphs=[
+            "Thủ tướng Chính phủ chủ trì phiên họp thứ bảy của Ban Chỉ đạo cải cách hành chính.",
+            "Cái chủ yếu là nâng cao chất lượng phục vụ người dân và doanh nghiệp.",
+        ],
+    )
+    service = await open_service(folder)
+    assert service.snapshot is not None
+    plan = Searcher(service.snapshot).plan("Ai chủ trì phiên họp thứ bảy?")
+    assert "ai" in plan.phrases[0]
+    assert "cai" not in {t for phrase in plan.phrases for t in phrase}
+    assert not plan.repaired

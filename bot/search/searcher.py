@@ -342,7 +342,7 @@ class Searcher:
                 if tok in repaired:  # a name's syllable, repaired above
                     out[i] = repaired[tok]
                     continue
-                if tok in vocab or tok[:1].isdigit() or len(tok) < 2 or tok in names:
+                if tok in vocab or tok[:1].isdigit() or len(tok) < 2 or tok in names or tok in STOPWORDS:
                     continue
                 for cand in self._closest(tok):
                     left = f"{out[i - 1]}_{cand}" if i > 0 and out[i - 1] not in STOPWORDS else ""
